@@ -117,7 +117,9 @@ class TestCredentialsHelper extends ICredentialsHelper {
 		if (!type) throw new Error(`Unknown credential type "${typeName}"`);
 		const { authenticate } = type;
 		if (typeof authenticate === 'function') return await authenticate(credentials, requestOptions);
-		if (authenticate?.type === 'generic') return applyGenericAuth(authenticate.properties, credentials, requestOptions);
+		if (authenticate?.type === 'generic') {
+			return applyGenericAuth(authenticate.properties as unknown as IDataObject, credentials, requestOptions);
+		}
 		return requestOptions;
 	}
 
@@ -179,8 +181,8 @@ function applyGenericAuth(
 			Object.entries(fields as IDataObject).map(([key, value]) => [key, resolve(value)]),
 		);
 		if (target === 'auth') resolved.auth = values as never;
-		else if (target === 'headers') resolved.headers = { ...resolved.headers, ...values };
-		else if (target === 'qs') resolved.qs = { ...resolved.qs, ...values };
+		else if (target === 'headers') resolved.headers = { ...resolved.headers, ...(values as IDataObject) };
+		else if (target === 'qs') resolved.qs = { ...resolved.qs, ...(values as IDataObject) };
 		else if (target === 'body') resolved.body = { ...(resolved.body as IDataObject), ...values };
 	}
 	return resolved;
@@ -265,7 +267,7 @@ export async function runWorkflow(workflowJson: WorkflowJson, options: RunOption
 			waitingExecution: {},
 			waitingExecutionSource: null,
 		},
-	} as IRunExecutionData;
+	} as unknown as IRunExecutionData;
 
 	const execution = new WorkflowExecute(additionalData, mode, runExecutionData);
 	await execution.processRunExecutionData(workflow);
