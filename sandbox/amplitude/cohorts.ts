@@ -1,0 +1,84 @@
+/**
+ * Every cohort the sandbox knows, generated (from a CohortSpec) or static (uploaded id lists),
+ * in the order they were added. An export works on a snapshot taken when it starts.
+ */
+import type { CohortSpec } from './config';
+import { GeneratedMembers, type CohortMember } from './members';
+import { STATIC_PROPERTY_NAMES, staticMember, type StaticCohortState } from './static-cohorts';
+
+export interface CohortSnapshot {
+	cohortId: string;
+	size: number;
+	propertyNames: string[];
+	members(): Iterator<CohortMember>;
+}
+
+export type StoredCohort = { kind: 'generated'; spec: CohortSpec } | { kind: 'static'; state: StaticCohortState };
+
+export class CohortStore {
+	readonly staticCohorts = new Map<string, StaticCohortState>();
+
+	private readonly specs = new Map<string, CohortSpec>();
+
+	/** Insertion order across both kinds. */
+	private readonly order = new Set<string>();
+
+	setCohort(spec: CohortSpec): void {
+		this.staticCohorts.delete(spec.id);
+		this.specs.set(spec.id, structuredClone(spec));
+		this.order.add(spec.id);
+	}
+
+	setStatic(state: StaticCohortState): void {
+		this.specs.delete(state.id);
+		this.staticCohorts.set(state.id, state);
+		this.order.add(state.id);
+	}
+
+	removeCohort(id: string): void {
+		this.specs.delete(id);
+		this.staticCohorts.delete(id);
+		this.order.delete(id);
+	}
+
+	get(id: string): StoredCohort | undefined {
+		const spec = this.specs.get(id);
+		if (spec) return { kind: 'generated', spec };
+		const state = this.staticCohorts.get(id);
+		return state ? { kind: 'static', state } : undefined;
+	}
+
+	all(): StoredCohort[] {
+		const found: StoredCohort[] = [];
+		for (const id of this.order) {
+			const cohort = this.get(id);
+			if (cohort) found.push(cohort);
+			else this.order.delete(id);
+		}
+		return found;
+	}
+
+	/** Membership as it is now, detached from later edits. */
+	snapshot(id: string): CohortSnapshot | undefined {
+		const cohort = this.get(id);
+		if (!cohort) return undefined;
+		if (cohort.kind === 'generated') {
+			const generated = new GeneratedMembers(structuredClone(cohort.spec));
+			return {
+				cohortId: id,
+				size: generated.size,
+				propertyNames: generated.propertyNames,
+				members: () => generated[Symbol.iterator](),
+			};
+		}
+		const entries = Array.from(cohort.state.members);
+		return {
+			cohortId: id,
+			size: entries.length,
+			propertyNames: STATIC_PROPERTY_NAMES,
+			members: function* () {
+				for (const [amplitudeId, userId] of entries) yield staticMember(amplitudeId, userId);
+			},
+		};
+	}
+}

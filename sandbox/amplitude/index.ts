@@ -1,0 +1,138 @@
+/**
+ * The Amplitude sandbox: a loopback server speaking the Behavioral Cohorts API contract
+ * (/work/shared/api/amplitude-cohorts.md), for tests and local development only.
+ */
+import { startSandboxServer, type RunningServer } from '../shared/server';
+import { CohortStore } from './cohorts';
+import {
+	AMPLITUDE_SANDBOX_API_KEY,
+	AMPLITUDE_SANDBOX_APP_ID,
+	AMPLITUDE_SANDBOX_SECRET_KEY,
+	DEFAULT_KNOBS,
+	type AmplitudeKnobs,
+	type CohortSpec,
+} from './config';
+import type { SandboxContext } from './context';
+import { DEFAULT_COHORTS } from './default-cohorts';
+import { ExportJobs, type ExportJob } from './export-jobs';
+import type { CohortMember } from './members';
+import { amplitudeRouter, notFound } from './routes';
+import { S3Links } from './s3';
+import type { StaticCohortState } from './static-cohorts';
+
+export {
+	AMPLITUDE_SANDBOX_API_KEY,
+	AMPLITUDE_SANDBOX_APP_ID,
+	AMPLITUDE_SANDBOX_SECRET_KEY,
+	DEFAULT_COHORTS,
+	DEFAULT_KNOBS,
+	type AmplitudeKnobs,
+	type CohortMember,
+	type CohortSpec,
+	type ExportJob,
+	type StaticCohortState,
+};
+export type { CohortSyncMetadata } from './config';
+
+export interface AmplitudeSandboxOptions {
+	port?: number;
+	host?: string;
+	apiKey?: string;
+	secretKey?: string;
+	/** Project id behind the API key (default AMPLITUDE_SANDBOX_APP_ID). */
+	appId?: number;
+	/** Default DEFAULT_COHORTS. */
+	cohorts?: CohortSpec[];
+	knobs?: Partial<AmplitudeKnobs>;
+}
+
+export interface AmplitudeSandbox extends RunningServer {
+	apiKey: string;
+	secretKey: string;
+	appId: number;
+	/** Mutable at any time. */
+	knobs: AmplitudeKnobs;
+	/** Adds or replaces a generated cohort. */
+	setCohort(spec: CohortSpec): void;
+	removeCohort(id: string): void;
+	/** The true membership now (streamed), for assertions. */
+	members(cohortId: string): AsyncIterable<CohortMember>;
+	/** Export requests accepted by endpoint 2 (each one is metered by Amplitude). */
+	readonly exportsStarted: number;
+	/** Every accepted export, in order, with the props / propKeys it was asked for. */
+	readonly exports: readonly ExportJob[];
+	/** Cohorts created by upload and edited by membership. */
+	readonly staticCohorts: ReadonlyMap<string, StaticCohortState>;
+}
+
+export async function startAmplitudeSandbox(options: AmplitudeSandboxOptions = {}): Promise<AmplitudeSandbox> {
+	const cohorts = new CohortStore();
+	for (const spec of options.cohorts ?? DEFAULT_COHORTS) cohorts.setCohort(spec);
+	const exports = new ExportJobs();
+	let baseUrl = '';
+	const context: SandboxContext = {
+		apiKey: options.apiKey ?? AMPLITUDE_SANDBOX_API_KEY,
+		secretKey: options.secretKey ?? AMPLITUDE_SANDBOX_SECRET_KEY,
+		appId: options.appId ?? AMPLITUDE_SANDBOX_APP_ID,
+		knobs: { ...DEFAULT_KNOBS, ...options.knobs },
+		cohorts,
+		exports,
+		s3: new S3Links(),
+		inFlight: new Map(),
+		baseUrl: () => baseUrl,
+	};
+	const server = await startSandboxServer({
+		port: options.port,
+		host: options.host,
+		router: amplitudeRouter(context),
+		notFound,
+		faultBody: (decision) =>
+			decision.kind === 'rate-limit'
+				? { error: 'Too many requests: exceeded the rate limit for this project. Retry later.' }
+				: { error: 'Internal server error' },
+	});
+	baseUrl = server.url;
+
+	return {
+		...server,
+		apiKey: context.apiKey,
+		secretKey: context.secretKey,
+		appId: context.appId,
+		get knobs() {
+			return context.knobs;
+		},
+		set knobs(knobs: AmplitudeKnobs) {
+			context.knobs = knobs;
+		},
+		setCohort: (spec) => cohorts.setCohort(spec),
+		removeCohort: (id) => cohorts.removeCohort(id),
+		members(cohortId) {
+			const snapshot = cohorts.snapshot(cohortId);
+			if (!snapshot) throw new Error(`No cohort ${cohortId} in the Amplitude sandbox`);
+			return {
+				async *[Symbol.asyncIterator]() {
+					const members = snapshot.members();
+					for (let next = members.next(); !next.done; next = members.next()) yield next.value;
+				},
+			};
+		},
+		get exportsStarted() {
+			return exports.started;
+		},
+		get exports() {
+			return exports.jobs;
+		},
+		staticCohorts: cohorts.staticCohorts,
+	};
+}
+
+/** Lines for a terminal: where the sandbox listens and how to log in to it. */
+export function describeAmplitudeSandbox(sandbox: Pick<AmplitudeSandbox, 'url' | 'apiKey' | 'secretKey' | 'appId'>): string[] {
+	return [
+		`Amplitude sandbox listening on ${sandbox.url}`,
+		`  Region / base URL: ${sandbox.url} (use it in place of https://amplitude.com)`,
+		`  API key:    ${sandbox.apiKey}`,
+		`  Secret key: ${sandbox.secretKey}`,
+		`  Project (app_id): ${sandbox.appId}`,
+	];
+}
