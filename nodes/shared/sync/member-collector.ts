@@ -1,0 +1,134 @@
+/**
+ * Validates and dedupes member ids as they stream in, so the input is never held as one item per id.
+ * Invalid ids and duplicates are counted (and a few shown) but never sent.
+ */
+import type { MemberExtras } from './types';
+
+export type InvalidReason = 'empty' | 'nonString' | 'tooLong';
+
+export interface InvalidSample {
+	reason: InvalidReason;
+	/** The value, shortened, as text. */
+	value: string;
+	/** Where it came from: the input item, or the CSV line. */
+	itemIndex?: number;
+	line?: number;
+}
+
+export interface MemberOrigin {
+	itemIndex?: number;
+	line?: number;
+}
+
+export interface CollectedMembers {
+	/** Unique valid ids, sorted (code-unit order), so chunks and the stored state are deterministic. */
+	ids: string[];
+	/** Attributes and tags of the ids that carry some (the last occurrence wins, as in Batch's update). */
+	extras: Map<string, MemberExtras>;
+	counts: MemberCounts;
+	invalidSamples: InvalidSample[];
+}
+
+export interface MemberCounts {
+	received: number;
+	unique: number;
+	duplicates: number;
+	invalid: number;
+	empty: number;
+	nonString: number;
+	tooLong: number;
+}
+
+export const DEFAULT_MAX_ID_LENGTH = 1024;
+
+const SAMPLE_LIMIT = 10;
+const SAMPLE_VALUE_LENGTH = 80;
+
+export class MemberCollector {
+	private readonly seen = new Set<string>();
+
+	private readonly extras = new Map<string, MemberExtras>();
+
+	private readonly samples: InvalidSample[] = [];
+
+	private readonly counts: MemberCounts = {
+		received: 0,
+		unique: 0,
+		duplicates: 0,
+		invalid: 0,
+		empty: 0,
+		nonString: 0,
+		tooLong: 0,
+	};
+
+	constructor(private readonly maxIdLength = DEFAULT_MAX_ID_LENGTH) {}
+
+	/** Takes one candidate id; returns whether it was kept (new and valid). */
+	add(value: unknown, extras?: MemberExtras, origin: MemberOrigin = {}): boolean {
+		this.counts.received++;
+		const reason = this.invalidReason(value);
+		if (reason) {
+			this.counts.invalid++;
+			this.counts[reason]++;
+			if (this.samples.length < SAMPLE_LIMIT) this.samples.push({ reason, value: preview(value), ...origin });
+			return false;
+		}
+		const id = (value as string).trim();
+		if (hasExtras(extras)) this.extras.set(id, extras!);
+		if (this.seen.has(id)) {
+			this.counts.duplicates++;
+			return false;
+		}
+		this.seen.add(id);
+		return true;
+	}
+
+	/** Ends the collection: the id set is turned into a sorted array and released. */
+	finish(): CollectedMembers {
+		const ids = Array.from(this.seen);
+		this.seen.clear();
+		ids.sort(compareIds);
+		return {
+			ids,
+			extras: this.extras,
+			counts: { ...this.counts, unique: ids.length },
+			invalidSamples: this.samples,
+		};
+	}
+
+	private invalidReason(value: unknown): InvalidReason | undefined {
+		if (value === undefined || value === null) return 'empty';
+		if (typeof value !== 'string') return 'nonString';
+		const id = value.trim();
+		if (id === '') return 'empty';
+		if (id.length > this.maxIdLength) return 'tooLong';
+		return undefined;
+	}
+}
+
+/** Plain code-unit order: cheap, total, and the same on every machine (unlike localeCompare). */
+export function compareIds(a: string, b: string): number {
+	return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function hasExtras(extras: MemberExtras | undefined): boolean {
+	if (!extras) return false;
+	return (
+		(extras.attributes !== undefined && Object.keys(extras.attributes).length > 0) ||
+		(extras.tags !== undefined && extras.tags.length > 0)
+	);
+}
+
+function preview(value: unknown): string {
+	let text: string;
+	if (value === undefined) text = 'undefined';
+	else if (typeof value === 'string') text = JSON.stringify(value);
+	else {
+		try {
+			text = JSON.stringify(value) ?? String(value);
+		} catch {
+			text = String(value);
+		}
+	}
+	return text.length > SAMPLE_VALUE_LENGTH ? `${text.slice(0, SAMPLE_VALUE_LENGTH)}…` : text;
+}

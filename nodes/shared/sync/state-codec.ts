@@ -1,0 +1,116 @@
+/**
+ * The memory Sync changes keeps between runs: the ids the last run left in the audience.
+ *
+ * Why ids and not hashes: Sync changes must send `remove` for users who left, and a hash cannot be turned
+ * back into the id Batch needs. So the ids themselves are stored, compactly: sorted, newline-joined,
+ * gzip-compressed (the web CompressionStream, available to nodes without imports) and base64-encoded,
+ * next to their count and a SHA-256 checksum that proves the blob decodes to exactly what was saved.
+ * No key is ever stored: the state is filed under a hash of the app/project key (see state-store.ts).
+ */
+import { createHash } from 'crypto';
+
+import { compareIds } from './member-collector';
+
+export const STATE_FORMAT_VERSION = 1;
+
+export interface EncodedAudienceState {
+	v: number;
+	/** Number of ids in the blob. */
+	count: number;
+	/** SHA-256 (hex) of the newline-joined sorted ids. */
+	checksum: string;
+	/** base64(gzip(ids sorted and joined with "\n")). */
+	ids: string;
+	savedAt: string;
+}
+
+export type DecodedState = { ok: true; ids: string[] } | { ok: false; reason: string };
+
+const BATCH_SIZE = 5000;
+
+export async function encodeState(sortedIds: readonly string[], now = new Date()): Promise<EncodedAudienceState> {
+	const hash = createHash('sha256');
+	const encoder = new TextEncoder();
+	const gzip = new CompressionStream('gzip');
+	// Read while writing: the stream applies backpressure, so writing everything first would stall.
+	const compressed = collect(gzip.readable);
+	const writer = gzip.writable.getWriter();
+	for (let start = 0; start < sortedIds.length; start += BATCH_SIZE) {
+		const text = (start > 0 ? '\n' : '') + sortedIds.slice(start, start + BATCH_SIZE).join('\n');
+		hash.update(text);
+		await writer.write(encoder.encode(text));
+	}
+	await writer.close();
+	return {
+		v: STATE_FORMAT_VERSION,
+		count: sortedIds.length,
+		checksum: hash.digest('hex'),
+		ids: Buffer.from(await compressed).toString('base64'),
+		savedAt: now.toISOString(),
+	};
+}
+
+/** The sorted ids of a stored state, or why it is not exactly what was saved. */
+export async function decodeState(state: unknown): Promise<DecodedState> {
+	if (!isEncodedState(state)) return { ok: false, reason: 'the stored state has an unknown shape' };
+	if (state.count === 0) {
+		return state.checksum === emptyChecksum() ? { ok: true, ids: [] } : { ok: false, reason: 'the stored state fails its checksum' };
+	}
+	const bytes = await gunzip(new Uint8Array(Buffer.from(state.ids, 'base64')));
+	if (!bytes) return { ok: false, reason: 'the stored state cannot be decompressed' };
+	const checksum = createHash('sha256').update(bytes).digest('hex');
+	if (checksum !== state.checksum) return { ok: false, reason: 'the stored state fails its checksum' };
+	const ids = new TextDecoder().decode(bytes).split('\n');
+	if (ids.length !== state.count) return { ok: false, reason: 'the stored state holds a different number of ids' };
+	for (let i = 1; i < ids.length; i++) {
+		if (compareIds(ids[i - 1], ids[i]) >= 0) return { ok: false, reason: 'the stored ids are not sorted' };
+	}
+	return { ok: true, ids };
+}
+
+async function gunzip(compressed: Uint8Array<ArrayBuffer>): Promise<Uint8Array | undefined> {
+	const stream = new DecompressionStream('gzip');
+	const decompressed = collect(stream.readable);
+	const writer = stream.writable.getWriter();
+	const written = writer.write(compressed).then(async () => await writer.close());
+	return await Promise.all([decompressed, written]).then(
+		([bytes]) => bytes,
+		() => undefined,
+	);
+}
+
+function emptyChecksum(): string {
+	return createHash('sha256').digest('hex');
+}
+
+function isEncodedState(value: unknown): value is EncodedAudienceState {
+	const state = value as EncodedAudienceState;
+	return (
+		typeof state === 'object' &&
+		state !== null &&
+		state.v === STATE_FORMAT_VERSION &&
+		Number.isInteger(state.count) &&
+		state.count >= 0 &&
+		typeof state.checksum === 'string' &&
+		typeof state.ids === 'string'
+	);
+}
+
+async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+	const parts: Uint8Array[] = [];
+	let length = 0;
+	const reader = stream.getReader();
+	for (;;) {
+		const { done, value } = await reader.read();
+		if (done) break;
+		parts.push(value);
+		length += value.length;
+	}
+	const joined = new Uint8Array(length);
+	let offset = 0;
+	for (const part of parts) {
+		joined.set(part, offset);
+		offset += part.length;
+	}
+	return joined;
+}
