@@ -2,6 +2,14 @@
  * The Batch sandbox: a loopback server speaking both audience API families of
  * /work/shared/api/batch-audiences.md — the per-app Custom Audience API 1.0/1.1 and the project
  * Audiences API 2.x — with the shared fault knobs, a request log and the true audience state for assertions.
+ *
+ * Choices where the docs are silent (each explained where it is made):
+ * - `nb_ids` and `indexing_state` lag writes by `knobs.indexingDelayMs` (indexing.ts); the true membership does not.
+ * - Error bodies per family and knob (errors.ts); invalid requests are 403 API_MISUSE in 1.x, 400 in 2.x (context.ts).
+ * - An unknown app key is a 401, like a wrong REST key (auth.ts).
+ * - `limit` above `knobs.listMaxLimit` is an error, not a clamp (validation.ts).
+ * - Empty `ids` arrays are refused unless `knobs.allowEmptyIds` (config.ts).
+ * - 1.0 updates require `type`, as Batch's 1.0 docs say (custom-audience-routes.ts).
  */
 import {
 	BATCH_SANDBOX_APP_KEY,
@@ -44,7 +52,7 @@ export interface BatchSandbox extends RunningServer {
 	/** True members, sorted. */
 	appAudienceIds(appKey: string, name: string): string[];
 	projectAudienceIds(projectKey: string, name: string): string[];
-	/** Seeded ids count as already indexed. */
+	/** Puts an audience in place (replacing one of the same name), its ids already indexed; no write is counted. */
 	seedAppAudience(appKey: string, audience: { name: string; type: string; ids?: string[]; description?: string }): void;
 	seedProjectAudience(projectKey: string, audience: { name: string; type?: string; ids?: string[]; displayName?: string }): void;
 	/**
