@@ -65,7 +65,11 @@ export class Router {
 			pathMatched = true;
 			if (route.method !== method) continue;
 			const params: Record<string, string> = {};
-			route.keys.forEach((key, index) => (params[key] = decodeURIComponent(found[index + 1])));
+			try {
+				route.keys.forEach((key, index) => (params[key] = decodeURIComponent(found[index + 1])));
+			} catch {
+				return undefined; // a malformed %-escape names no resource: answer as an unknown route
+			}
 			return { handler: route.handler, params };
 		}
 		return pathMatched ? 'wrong-method' : undefined;
