@@ -10,7 +10,8 @@ export interface CohortSnapshot {
 	cohortId: string;
 	size: number;
 	propertyNames: string[];
-	members(): Iterator<CohortMember>;
+	/** `withProperties: false` may leave `properties` empty (cheaper for exports without props). */
+	members(withProperties?: boolean): Iterator<CohortMember>;
 }
 
 export type StoredCohort = { kind: 'generated'; spec: CohortSpec } | { kind: 'static'; state: StaticCohortState };
@@ -68,7 +69,7 @@ export class CohortStore {
 				cohortId: id,
 				size: generated.size,
 				propertyNames: generated.propertyNames,
-				members: () => generated[Symbol.iterator](),
+				members: (withProperties = true) => generated.iterate(withProperties),
 			};
 		}
 		const entries = Array.from(cohort.state.members);

@@ -12,7 +12,7 @@ const OTHER_USERS_BASE = 900_000_000_000;
 
 /** Injective in serial (< 2^32) for one seed, and scattered so ids look like Amplitude's. */
 export function generatedAmplitudeId(seed: number, serial: number): string {
-	return String(GENERATED_BASE + fmix32((serial ^ fmix32(seed)) >>> 0) * SPREAD + (seed % SPREAD));
+	return String(GENERATED_BASE + fmix32((serial ^ seed ^ 0x2545f491) >>> 0) * SPREAD + (seed % SPREAD));
 }
 
 export function userIdForAmplitudeId(amplitudeId: string): string {

@@ -55,10 +55,10 @@ export class PropertyPicker {
 
 	pick(serial: number): Record<string, string> {
 		const picked: Record<string, string> = {};
-		this.names.forEach((name, index) => {
-			const values = this.properties[name];
-			picked[name] = values[mix(this.seed, serial, this.salts[index]) % values.length];
-		});
+		for (let index = 0; index < this.names.length; index++) {
+			const values = this.properties[this.names[index]];
+			picked[this.names[index]] = values[mix(this.seed, serial, this.salts[index]) % values.length];
+		}
 		return picked;
 	}
 }
@@ -104,18 +104,23 @@ export class GeneratedMembers implements Iterable<CohortMember> {
 		return this.sweptSlots > position ? Math.floor((this.sweptSlots - 1 - position) / this.size) + 1 : 0;
 	}
 
-	memberAt(slot: number): CohortMember {
+	/** Without properties, `properties` is left empty: an export without props=1 skips that work. */
+	memberAt(slot: number, withProperties = true): CohortMember {
 		const serial = slot + this.generationOf(slot) * this.size;
 		const amplitudeId = generatedAmplitudeId(this.seed, serial);
 		const anonymous = unit(this.seed, serial, ANONYMOUS_SALT) < this.anonymousRatio;
 		return {
 			amplitude_id: amplitudeId,
 			user_id: anonymous ? '' : userIdForAmplitudeId(amplitudeId),
-			properties: this.picker.pick(serial),
+			properties: withProperties ? this.picker.pick(serial) : {},
 		};
 	}
 
-	*[Symbol.iterator](): Iterator<CohortMember> {
-		for (let slot = 0; slot < this.size; slot++) yield this.memberAt(slot);
+	*iterate(withProperties = true): Iterator<CohortMember> {
+		for (let slot = 0; slot < this.size; slot++) yield this.memberAt(slot, withProperties);
+	}
+
+	[Symbol.iterator](): Iterator<CohortMember> {
+		return this.iterate();
 	}
 }
