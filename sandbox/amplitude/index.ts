@@ -129,10 +129,9 @@ export async function startAmplitudeSandbox(options: AmplitudeSandboxOptions = {
 /** Lines for a terminal: where the sandbox listens and how to log in to it. */
 export function describeAmplitudeSandbox(sandbox: Pick<AmplitudeSandbox, 'url' | 'apiKey' | 'secretKey' | 'appId'>): string[] {
 	return [
-		`Amplitude sandbox listening on ${sandbox.url}`,
-		`  Region / base URL: ${sandbox.url} (use it in place of https://amplitude.com)`,
-		`  API key:    ${sandbox.apiKey}`,
-		`  Secret key: ${sandbox.secretKey}`,
-		`  Project (app_id): ${sandbox.appId}`,
+		`URL:        ${sandbox.url}  (in place of https://amplitude.com)`,
+		`API key:    ${sandbox.apiKey}`,
+		`Secret key: ${sandbox.secretKey}`,
+		`Project:    app_id ${sandbox.appId}`,
 	];
 }

@@ -162,6 +162,17 @@ describe('surface', () => {
 		expect(DEFAULT_COHORTS.some((cohort) => cohort.archived)).toBe(true);
 		expect(DEFAULT_COHORTS.some((cohort) => (cohort.anonymousRatio ?? 0) > 0.1)).toBe(true);
 		expect(MEDIUM.size).toBeGreaterThan(DEFAULT_KNOBS.directDownloadMaxMembers);
+		expect(DEFAULT_KNOBS).toMatchObject({
+			exportDurationMs: 1000,
+			directDownloadMaxMembers: 1000,
+			s3LinkTtlMs: 60_000,
+			expireNextS3Links: 0,
+			gzip: 'header',
+			resetNextDownloads: 0,
+			concurrencyLimit: 5,
+			unknownCohortStatus: 404,
+			failNextExports: 0,
+		});
 		const lines = describeAmplitudeSandbox(sb).join('\n');
 		expect(lines).toContain(sb.url);
 		expect(lines).toContain(AMPLITUDE_SANDBOX_API_KEY);
