@@ -1,0 +1,74 @@
+import type { IAuthenticateGeneric, ICredentialTestRequest, ICredentialType, INodeProperties } from 'n8n-workflow';
+
+/**
+ * Amplitude project keys, used as HTTP Basic auth (user = API key, password = secret key).
+ * The test lists cohorts: it never starts an export, which Amplitude meters (500 a month).
+ */
+export class AmplitudeApi implements ICredentialType {
+	name = 'amplitudeApi';
+
+	displayName = 'Amplitude API';
+
+	documentationUrl = 'https://amplitude.com/docs/apis/authentication';
+
+	icon = { light: 'file:../nodes/Amplitude/amplitude.svg', dark: 'file:../nodes/Amplitude/amplitude.dark.svg' } as const;
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'API Key',
+			name: 'apiKey',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			required: true,
+			description: "The project's API key (Organization settings → Projects)",
+		},
+		{
+			displayName: 'Secret Key',
+			name: 'secretKey',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			required: true,
+			description: "The project's secret key",
+		},
+		{
+			displayName: 'Data Centre',
+			name: 'region',
+			type: 'options',
+			default: 'us',
+			options: [
+				{ name: 'US (amplitude.com)', value: 'us' },
+				{ name: 'EU (analytics.eu.amplitude.com)', value: 'eu' },
+				{ name: 'Custom Base URL', value: 'custom', description: 'A proxy, or a test server' },
+			],
+			description: 'Where the project is hosted. An EU project answers with errors on the US host.',
+		},
+		{
+			displayName: 'Base URL',
+			name: 'baseUrl',
+			type: 'string',
+			default: '',
+			required: true,
+			placeholder: 'e.g. https://amplitude-proxy.example.com',
+			displayOptions: { show: { region: ['custom'] } },
+			description: 'Used instead of the Amplitude host; the API paths (/api/3/…, /api/5/…) are appended to it',
+		},
+	];
+
+	authenticate: IAuthenticateGeneric = {
+		type: 'generic',
+		properties: {
+			auth: { username: '={{$credentials.apiKey}}', password: '={{$credentials.secretKey}}' },
+		},
+	};
+
+	test: ICredentialTestRequest = {
+		request: {
+			baseURL:
+				'={{ $credentials.region === "eu" ? "https://analytics.eu.amplitude.com" : $credentials.region === "custom" ? String($credentials.baseUrl).trim().replace(/\\/+$/, "") : "https://amplitude.com" }}',
+			url: '/api/3/cohorts',
+			method: 'GET',
+		},
+	};
+}

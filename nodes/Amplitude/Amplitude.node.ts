@@ -1,0 +1,39 @@
+import { NodeConnectionTypes, type IExecuteFunctions, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
+
+import * as cohort from './actions/cohort';
+import { router } from './actions/router';
+import { searchCohorts } from './methods/listSearch';
+
+export class Amplitude implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Amplitude',
+		name: 'amplitude',
+		icon: { light: 'file:amplitude.svg', dark: 'file:amplitude.dark.svg' },
+		group: ['input'],
+		version: 1,
+		subtitle: '={{ $parameter["operation"] + ": " + $parameter["resource"] }}',
+		description: 'Export Amplitude behavioral cohorts and their members',
+		defaults: { name: 'Amplitude' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'amplitudeApi', required: true }],
+		properties: [
+			{
+				displayName: 'Resource',
+				name: 'resource',
+				type: 'options',
+				noDataExpression: true,
+				options: [{ name: 'Cohort', value: 'cohort' }],
+				default: 'cohort',
+			},
+			...cohort.description,
+		],
+	};
+
+	methods = { listSearch: { searchCohorts } };
+
+	async execute(this: IExecuteFunctions) {
+		return await router.call(this);
+	}
+}

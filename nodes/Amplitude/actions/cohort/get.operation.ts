@@ -1,0 +1,311 @@
+/**
+ * Cohort → Get: export one cohort's members (start once, poll, download, parse as a stream) and
+ * output them as items, one compact item, or a CSV file.
+ */
+import {
+	NodeApiError,
+	NodeOperationError,
+	updateDisplayOptions,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeProperties,
+} from 'n8n-workflow';
+
+import { CsvFormatError } from '../../../shared/csv';
+import { DEFAULT_RETRY_POLICY } from '../../../shared/retry';
+import { formatCount } from '../../helpers/cohortFields';
+import { readExportMembers, type MemberBatch } from '../../helpers/members';
+import { ProgressReporter } from '../../helpers/progress';
+import { memberCsvChunks, storeCsvBinary } from '../../output/binary';
+import { collectUserIds } from '../../output/compact';
+import { emptyCounts, type MemberCounts } from '../../output/counts';
+import { pushMemberItems } from '../../output/items';
+import { listCohorts, type AmplitudeCohort } from '../../transport/cohorts';
+import {
+	formatSeconds,
+	openExportFile,
+	startCohortExport,
+	waitForExport,
+	type UserPropertiesMode,
+} from '../../transport/export';
+import { asNodeError } from '../../transport/errors';
+import type { CallSettings } from '../../transport/request';
+
+export type OutputFormat = 'items' | 'compact' | 'binary';
+
+/** Matches cohort pages of Amplitude's app, e.g. https://app.amplitude.com/analytics/acme/cohort/ab1cd2e. */
+const COHORT_URL_REGEX = 'https?://[^/]*amplitude\\.com/(?:.*/)?cohort/([A-Za-z0-9_-]+)';
+const COHORT_ID_REGEX = '^[A-Za-z0-9_-]+$';
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'Cohort',
+		name: 'cohort',
+		type: 'resourceLocator',
+		default: { mode: 'list', value: '' },
+		required: true,
+		description: 'The cohort whose members to export',
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				typeOptions: { searchListMethod: 'searchCohorts', searchable: true },
+			},
+			{
+				displayName: 'By ID',
+				name: 'id',
+				type: 'string',
+				placeholder: 'e.g. ab1cd2e',
+				validation: [
+					{
+						type: 'regex',
+						properties: { regex: COHORT_ID_REGEX, errorMessage: 'Not a valid cohort ID' },
+					},
+				],
+			},
+			{
+				displayName: 'By URL',
+				name: 'url',
+				type: 'string',
+				placeholder: 'e.g. https://app.amplitude.com/analytics/acme/cohort/ab1cd2e',
+				extractValue: { type: 'regex', regex: COHORT_URL_REGEX },
+				validation: [
+					{
+						type: 'regex',
+						properties: { regex: COHORT_URL_REGEX, errorMessage: 'Not the URL of a cohort page in Amplitude' },
+					},
+				],
+			},
+		],
+	},
+	{
+		displayName: 'Output Format',
+		name: 'outputFormat',
+		type: 'options',
+		default: 'items',
+		options: [
+			{
+				name: 'One Item per Member',
+				value: 'items',
+				description: 'Amplitude_id, user_id and the user properties of each member: ready for field mapping',
+			},
+			{
+				name: 'One Item With All User IDs',
+				value: 'compact',
+				description: "The cohort's details and an array of its members' user IDs: for big cohorts",
+			},
+			{
+				name: 'CSV File',
+				value: 'binary',
+				description: 'The members as a CSV file in a binary property, written as it downloads: for the biggest cohorts',
+			},
+		],
+	},
+	{
+		displayName: 'Put Output File in Field',
+		name: 'binaryPropertyName',
+		type: 'string',
+		default: 'data',
+		required: true,
+		displayOptions: { show: { outputFormat: ['binary'] } },
+		hint: 'The name of the output binary field to put the file in',
+	},
+	{
+		displayName: 'User Properties',
+		name: 'userProperties',
+		type: 'options',
+		default: 'none',
+		displayOptions: { hide: { outputFormat: ['compact'] } },
+		description:
+			'Which user properties to include with each member. Amplitude advises leaving them out if exports keep timing out.',
+		options: [
+			{ name: 'None', value: 'none', description: 'Only amplitude_id and user_id' },
+			{ name: 'All', value: 'all', description: 'Every user property' },
+			{ name: 'Selected', value: 'selected', description: 'Only the properties listed below' },
+		],
+	},
+	{
+		displayName: 'Property Keys',
+		name: 'propertyKeys',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'e.g. country, plan',
+		displayOptions: { show: { userProperties: ['selected'] }, hide: { outputFormat: ['compact'] } },
+		description: 'Comma-separated names of the user properties to include',
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add option',
+		default: {},
+		options: [
+			{
+				displayName: 'Maximum Retries',
+				name: 'maxRetries',
+				type: 'number',
+				default: 8,
+				typeOptions: { minValue: 0 },
+				description: 'How many times to retry a request that Amplitude rate-limits (429) or fails (5xx)',
+			},
+			{
+				displayName: 'Maximum Wait (Seconds)',
+				name: 'maxWaitSeconds',
+				type: 'number',
+				default: 600,
+				typeOptions: { minValue: 0, numberPrecision: 2 },
+				description:
+					'How long to wait for the export to be ready. Past it, the error gives the request ID to resume with.',
+			},
+			{
+				displayName: 'Poll Interval (Seconds)',
+				name: 'pollIntervalSeconds',
+				type: 'number',
+				default: 5,
+				typeOptions: { minValue: 0.01, numberPrecision: 2 },
+				description: 'Time between two checks of the export status',
+			},
+			{
+				displayName: 'Resume Export Request ID',
+				name: 'resumeRequestId',
+				type: 'string',
+				default: '',
+				description:
+					'Request ID of an export started earlier (given by a time-out error): waits for it and downloads it instead of starting a new export. Exports are limited to 500 a month.',
+			},
+			{
+				displayName: 'Skip Anonymous Members',
+				name: 'skipAnonymous',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to leave out members without a user ID (anonymous users). The compact format always lists user IDs only.',
+			},
+		],
+	},
+];
+
+export const description = updateDisplayOptions({ show: { resource: ['cohort'], operation: ['get'] } }, properties);
+
+interface GetOptions {
+	maxRetries?: number;
+	maxWaitSeconds?: number;
+	pollIntervalSeconds?: number;
+	resumeRequestId?: string;
+	skipAnonymous?: boolean;
+}
+
+function propertyKeysOf(value: unknown): string[] {
+	const list = Array.isArray(value) ? value.map(String) : String(value ?? '').split(',');
+	return list.map((key) => key.trim()).filter((key) => key !== '');
+}
+
+async function findCohort(ctx: IExecuteFunctions, cohortId: string, settings: CallSettings): Promise<AmplitudeCohort> {
+	const cohort = (await listCohorts(ctx, settings)).find((candidate) => String(candidate.id) === cohortId);
+	if (!cohort) {
+		throw new NodeOperationError(ctx.getNode(), `Cohort "${cohortId}" was not found in this Amplitude project`, {
+			itemIndex: settings.itemIndex,
+			description:
+				"Check the cohort ID, and that the credential's data centre (US or EU) is the one that hosts the project.",
+		});
+	}
+	return cohort;
+}
+
+export async function execute(this: IExecuteFunctions, itemIndex: number, output: INodeExecutionData[]): Promise<void> {
+	const cohortId = String(this.getNodeParameter('cohort', itemIndex, '', { extractValue: true }) ?? '').trim();
+	if (cohortId === '') throw new NodeOperationError(this.getNode(), 'Choose a cohort', { itemIndex });
+	const format = this.getNodeParameter('outputFormat', itemIndex, 'items') as OutputFormat;
+	const propertiesMode: UserPropertiesMode =
+		format === 'compact' ? 'none' : (this.getNodeParameter('userProperties', itemIndex, 'none') as UserPropertiesMode);
+	const propertyKeys = propertiesMode === 'selected' ? propertyKeysOf(this.getNodeParameter('propertyKeys', itemIndex, '')) : [];
+	const options = this.getNodeParameter('options', itemIndex, {}) as GetOptions;
+	const pollIntervalMs = Math.max(10, (options.pollIntervalSeconds ?? 5) * 1000);
+	const maxWaitMs = Math.max(0, (options.maxWaitSeconds ?? 600) * 1000);
+	const skipAnonymous = options.skipAnonymous === true;
+	const resumeRequestId = (options.resumeRequestId ?? '').trim();
+
+	const progress = new ProgressReporter(this, `cohort ${cohortId}`);
+	const settings: CallSettings = {
+		itemIndex,
+		retryPolicy: { ...DEFAULT_RETRY_POLICY, maxRetries: Math.max(0, Math.floor(options.maxRetries ?? DEFAULT_RETRY_POLICY.maxRetries)) },
+		onRetry: (message) => progress.say(message),
+	};
+
+	const cohort = await findCohort(this, cohortId, settings);
+	const cohortName = String(cohort.name ?? '');
+	const exportStarted = Date.now();
+	let requestId = resumeRequestId;
+	if (requestId) {
+		progress.say(`resuming export ${requestId} of "${cohortName}"`);
+	} else {
+		requestId = await startCohortExport(this, cohortId, { mode: propertiesMode, keys: propertyKeys }, settings);
+		progress.say(`export ${requestId} of "${cohortName}" started (${formatCount(Number(cohort.size ?? 0))} members)`);
+	}
+	await waitForExport(
+		this,
+		requestId,
+		{ pollIntervalMs, maxWaitMs, onRunning: (elapsedMs) => progress.say(`export running, ${formatSeconds(elapsedMs)}`) },
+		settings,
+	);
+	const exportMs = Date.now() - exportStarted;
+	progress.say(`export ready after ${formatSeconds(exportMs)}, downloading`);
+
+	const downloadStarted = Date.now();
+	const reopen = async () => await openExportFile(this, requestId, settings);
+	const first = await reopen();
+	const members: AsyncIterable<MemberBatch> = readExportMembers({
+		first,
+		reopen,
+		maxRestarts: 3,
+		onProgress: (rows) => progress.say(`downloaded ${formatCount(rows)} members`),
+		onRestart: (rows) => progress.say(`download cut after ${formatCount(rows)} members; downloading again from there`),
+	});
+
+	const summary = { cohortId, cohortName, requestId };
+	const pairedItem = { item: itemIndex };
+	const outputStart = output.length;
+	let counts: MemberCounts = emptyCounts();
+	try {
+		if (format === 'compact') {
+			const { userIds, ...compactCounts } = await collectUserIds(members);
+			counts = compactCounts;
+			const phases = { exportMs, downloadMs: Date.now() - downloadStarted };
+			output.push({ json: { ...summary, ...counts, userIds, phases }, pairedItem });
+		} else if (format === 'binary') {
+			const binaryPropertyName = this.getNodeParameter('binaryPropertyName', itemIndex, 'data') as string;
+			const fileName = `amplitude-cohort-${cohortId}.csv`;
+			const binary = await storeCsvBinary(this, first, memberCsvChunks(members, skipAnonymous, counts), fileName);
+			const phases = { exportMs, downloadMs: Date.now() - downloadStarted };
+			output.push({
+				json: { ...summary, ...counts, fileName, phases },
+				binary: { [binaryPropertyName]: binary },
+				pairedItem,
+			});
+		} else {
+			counts = await pushMemberItems(members, { skipAnonymous, pairedItem }, output);
+		}
+	} catch (error) {
+		// No half cohort: drop what this item already pushed.
+		output.length = outputStart;
+		if (error instanceof NodeApiError || error instanceof NodeOperationError) throw asNodeError(this.getNode(), error, itemIndex);
+		if (error instanceof CsvFormatError) {
+			throw new NodeOperationError(this.getNode(), `The export file of cohort "${cohortName}" is truncated or malformed: ${error.message}`, {
+				itemIndex,
+				description: `Request id ${requestId}: to download it again without starting a new export, put it in the option "Resume Export Request ID".`,
+			});
+		}
+		throw new NodeOperationError(this.getNode(), error as Error, {
+			itemIndex,
+			message: `Reading the export file of cohort "${cohortName}" failed: ${(error as Error).message}`,
+			description: `Request id ${requestId}: to download it again without starting a new export, put it in the option "Resume Export Request ID".`,
+		});
+	}
+	const downloadMs = Date.now() - downloadStarted;
+	progress.say(
+		`done: ${formatCount(counts.memberCount)} members (${formatCount(counts.anonymousCount)} anonymous); ` +
+			`export ${formatSeconds(exportMs)}, download ${formatSeconds(downloadMs)}`,
+	);
+}

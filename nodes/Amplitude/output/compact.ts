@@ -1,0 +1,17 @@
+/** Format `compact`: the user IDs only, as one array (a string per member costs far less than an item). */
+import type { MemberBatch } from '../helpers/members';
+import { emptyCounts, type MemberCounts } from './counts';
+
+export async function collectUserIds(batches: AsyncIterable<MemberBatch>): Promise<MemberCounts & { userIds: string[] }> {
+	const counts = emptyCounts();
+	const userIds: string[] = [];
+	for await (const { columns, rows } of batches) {
+		for (const { fields } of rows) {
+			counts.memberCount++;
+			const userId = fields[columns.userId];
+			if (userId === '') counts.anonymousCount++;
+			else userIds.push(userId);
+		}
+	}
+	return { ...counts, userIds };
+}

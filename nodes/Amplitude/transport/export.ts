@@ -1,0 +1,224 @@
+/**
+ * Endpoints 2–4: start a cohort export, poll it, download the file. Starting an export is metered
+ * (500 a month), so it happens once per run and is never retried unless Amplitude says it did not start.
+ */
+import {
+	NodeApiError,
+	NodeOperationError,
+	sleep,
+	type IDataObject,
+	type IExecuteFunctions,
+	type JsonObject,
+} from 'n8n-workflow';
+
+import { describeFailure, isRetryable, withRetry } from '../../shared/retry';
+import { apiErrorFromAnswer, messageFromBody, networkError } from './errors';
+import { callAmplitude, drainStreamBody, type CallSettings } from './request';
+
+export type UserPropertiesMode = 'none' | 'all' | 'selected';
+
+/** 429 and 503 mean "not started": safe to ask again. Other failures may have started an export. */
+const START_RETRY_STATUSES = new Set([429, 503]);
+const REDIRECTS = [301, 302, 303, 307, 308];
+/** How many fresh S3 links we ask for when one has expired or S3 fails. */
+const MAX_FRESH_LINKS = 3;
+
+export async function startCohortExport(
+	ctx: IExecuteFunctions,
+	cohortId: string,
+	properties: { mode: UserPropertiesMode; keys: string[] },
+	settings: CallSettings,
+): Promise<string> {
+	const qs: IDataObject = {};
+	if (properties.mode !== 'none') qs.props = 1;
+	if (properties.mode === 'selected' && properties.keys.length > 0) qs.propKeys = properties.keys;
+	const action = `Starting the export of cohort ${cohortId}`;
+	const answer = await callAmplitude<{ request_id?: unknown; error?: unknown }>(
+		ctx,
+		{
+			path: `/api/5/cohorts/request/${encodeURIComponent(cohortId)}`,
+			qs,
+			action,
+			retryStatuses: START_RETRY_STATUSES,
+			retryNetworkErrors: false,
+			expectedStatuses: [200, 202, 400, 404],
+		},
+		settings,
+	);
+	if (answer.status === 400 || answer.status === 404) {
+		throw new NodeApiError(ctx.getNode(), { message: messageFromBody(answer.body) ?? 'not found' } as JsonObject, {
+			message: `Amplitude does not know cohort "${cohortId}" (HTTP ${answer.status})`,
+			description: `${messageFromBody(answer.body) ?? ''} Check the cohort ID and that the credential's data centre matches the project.`.trim(),
+			httpCode: String(answer.status),
+			itemIndex: settings.itemIndex,
+		});
+	}
+	const requestId = answer.body?.request_id;
+	if (typeof requestId !== 'string' && typeof requestId !== 'number') {
+		throw new NodeApiError(ctx.getNode(), { message: 'no request_id' } as JsonObject, {
+			message: `${action} returned no request_id`,
+			itemIndex: settings.itemIndex,
+		});
+	}
+	return String(requestId);
+}
+
+type ExportStatus = 'running' | 'done';
+
+async function exportStatus(ctx: IExecuteFunctions, requestId: string, settings: CallSettings): Promise<ExportStatus> {
+	const action = `Checking export ${requestId}`;
+	const answer = await callAmplitude<{ async_status?: unknown }>(
+		ctx,
+		{
+			path: `/api/5/cohorts/request-status/${encodeURIComponent(requestId)}`,
+			action,
+			expectedStatuses: [200, 202, 400, 404],
+		},
+		settings,
+	);
+	const asyncStatus = String(answer.body?.async_status ?? '').trim().toUpperCase();
+	if (answer.status === 202 || (answer.status === 200 && asyncStatus === 'JOB INPROGRESS')) return 'running';
+	if (answer.status === 200 && asyncStatus === 'JOB COMPLETED') return 'done';
+	if (answer.status === 400 || answer.status === 404) {
+		throw new NodeApiError(ctx.getNode(), { message: messageFromBody(answer.body) ?? 'not found' } as JsonObject, {
+			message: `Amplitude does not know export request ${requestId} (HTTP ${answer.status})`,
+			description: 'The request id may be mistyped, from another project or data centre, or older than seven days.',
+			httpCode: String(answer.status),
+			itemIndex: settings.itemIndex,
+		});
+	}
+	throw new NodeApiError(ctx.getNode(), { message: asyncStatus || 'unknown status' } as JsonObject, {
+		message: `Amplitude reports export ${requestId} as "${asyncStatus || 'no status'}"`,
+		description: 'The export did not complete. Run the node again to start a new export.',
+		itemIndex: settings.itemIndex,
+	});
+}
+
+export interface WaitSettings {
+	pollIntervalMs: number;
+	maxWaitMs: number;
+	/** Called after each poll that found the export still running. */
+	onRunning?: (elapsedMs: number) => void;
+}
+
+/** Polls until the export is done; past the maximum wait, fails with the request id to resume with. */
+export async function waitForExport(
+	ctx: IExecuteFunctions,
+	requestId: string,
+	wait: WaitSettings,
+	settings: CallSettings,
+): Promise<void> {
+	const started = Date.now();
+	for (;;) {
+		if ((await exportStatus(ctx, requestId, settings)) === 'done') return;
+		const elapsedMs = Date.now() - started;
+		if (elapsedMs >= wait.maxWaitMs) {
+			throw new NodeOperationError(
+				ctx.getNode(),
+				`The Amplitude export was not ready within ${formatSeconds(wait.maxWaitMs)} (request id ${requestId})`,
+				{
+					itemIndex: settings.itemIndex,
+					description:
+						`To keep waiting for this same export without starting a new one (exports are limited to 500 a month), ` +
+						`put ${requestId} in the option "Resume Export Request ID" and run again, or raise "Maximum Wait".`,
+				},
+			);
+		}
+		wait.onRunning?.(elapsedMs);
+		if (ctx.getExecutionCancelSignal?.()?.aborted) {
+			throw new NodeOperationError(ctx.getNode(), `Cancelled while waiting for export ${requestId}`, {
+				itemIndex: settings.itemIndex,
+			});
+		}
+		await sleep(Math.max(1, Math.min(wait.pollIntervalMs, wait.maxWaitMs - elapsedMs)));
+	}
+}
+
+export function formatSeconds(ms: number): string {
+	const seconds = ms / 1000;
+	return `${seconds >= 10 ? Math.round(seconds) : Number(seconds.toFixed(1))} s`;
+}
+
+function headerValue(headers: Record<string, unknown>, name: string): string | undefined {
+	const value = headers[name] ?? headers[name.toLowerCase()];
+	if (Array.isArray(value)) return value[0] as string;
+	return typeof value === 'string' ? value : undefined;
+}
+
+/** A download body: a Node Readable from n8n's HTTP client, read here as bytes. */
+export type DownloadBody = AsyncIterable<Uint8Array>;
+
+/**
+ * Endpoint 4. Small files come straight back; large ones redirect to a pre-signed S3 link that lives
+ * one minute and must be fetched WITHOUT our Basic Authorization header (S3 rejects two auth schemes),
+ * hence a plain httpRequest. An expired or refused link is replaced by asking /file again.
+ */
+export async function openExportFile(
+	ctx: IExecuteFunctions,
+	requestId: string,
+	settings: CallSettings,
+): Promise<DownloadBody> {
+	const action = `Downloading export ${requestId}`;
+	for (let link = 1; ; link++) {
+		const answer = await callAmplitude(
+			ctx,
+			{
+				path: `/api/5/cohorts/request/${encodeURIComponent(requestId)}/file`,
+				action,
+				stream: true,
+				noRedirect: true,
+				expectedStatuses: [200, ...REDIRECTS],
+			},
+			settings,
+		);
+		if (answer.status === 200) return answer.body as DownloadBody;
+
+		await drainStreamBody(answer.body);
+		const location = headerValue(answer.headers, 'location');
+		if (!location) {
+			throw apiErrorFromAnswer(ctx.getNode(), { status: answer.status, body: 'redirect without a Location', action, ...settings });
+		}
+		const s3Url = new URL(location, answer.url).toString();
+		const s3 = await fetchPresignedLink(ctx, s3Url).catch((error: unknown) => ({ error }));
+		if ('statusCode' in s3 && s3.statusCode >= 200 && s3.statusCode < 300) return s3.body as DownloadBody;
+
+		const failure =
+			'statusCode' in s3
+				? { status: s3.statusCode, body: await drainStreamBody(s3.body) }
+				: { status: undefined, body: undefined, error: s3.error };
+		// Expired (S3 says 403 "Request has expired"), refused or failing: a fresh link may work.
+		const worthAnotherLink =
+			failure.status === undefined
+				? isRetryable(describeFailure(failure.error))
+				: failure.status === 400 || failure.status === 403 || isRetryable({ status: failure.status });
+		if (worthAnotherLink && link < MAX_FRESH_LINKS) {
+			settings.onRetry?.(
+				`the download link answered ${failure.status ? `HTTP ${failure.status}` : 'with a network error'}` +
+					`${failure.body ? ` (${messageFromBody(failure.body)})` : ''}; asking Amplitude for a fresh link`,
+			);
+			continue;
+		}
+		if (failure.status === undefined) throw networkError(ctx.getNode(), failure.error, `${action} from S3`, settings.itemIndex);
+		throw apiErrorFromAnswer(ctx.getNode(), {
+			status: failure.status,
+			body: failure.body,
+			action: `${action} from its S3 link`,
+			itemIndex: settings.itemIndex,
+		});
+	}
+}
+
+/** The S3 GET: no credential, a network hiccup retried briefly (the link only lives a minute). */
+async function fetchPresignedLink(ctx: IExecuteFunctions, url: string) {
+	return await withRetry(
+		async () =>
+			await ctx.helpers.httpRequest({
+				method: 'GET',
+				url,
+				encoding: 'stream',
+				returnFullResponse: true,
+				ignoreHttpStatusErrors: true,
+			}),
+		{ maxRetries: 2, baseDelayMs: 500, maxDelayMs: 5000 },
+	);
+}
