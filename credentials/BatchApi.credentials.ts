@@ -1,0 +1,56 @@
+import type { IAuthenticateGeneric, ICredentialTestRequest, ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
+
+/**
+ * One Batch app (Custom Audience API): the app's API key goes in the URL path, the company REST API key in
+ * the X-Authorization header. The test lists the app's audiences.
+ */
+export class BatchApi implements ICredentialType {
+	name = 'batchApi';
+
+	displayName = 'Batch API';
+
+	icon: Icon = { light: 'file:../nodes/Batch/batch.svg', dark: 'file:../nodes/Batch/batch.dark.svg' };
+
+	documentationUrl = 'https://doc.batch.com/api/custom-audience/1.0/overview';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'App API Key',
+			name: 'apiKey',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			required: true,
+			description: "The app's Live or Dev API key (mobile), or its SDK API key (web): Batch dashboard, Settings → General",
+		},
+		{
+			displayName: 'REST API Key',
+			name: 'restApiKey',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			required: true,
+			description: "The company's REST API key: Batch dashboard, Settings → General (only managers see it)",
+		},
+		{
+			displayName: 'Base URL',
+			name: 'baseUrl',
+			type: 'string',
+			default: 'https://api.batch.com',
+			description: 'Change only to reach a proxy or a test server',
+		},
+	];
+
+	authenticate: IAuthenticateGeneric = {
+		type: 'generic',
+		properties: { headers: { 'X-Authorization': '={{$credentials.restApiKey}}' } },
+	};
+
+	test: ICredentialTestRequest = {
+		request: {
+			baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}',
+			url: '=/1.0/{{encodeURIComponent($credentials.apiKey)}}/custom-audience',
+			qs: { limit: 1 },
+		},
+	};
+}

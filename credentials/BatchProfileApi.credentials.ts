@@ -1,0 +1,61 @@
+import type { IAuthenticateGeneric, ICredentialTestRequest, ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
+
+/**
+ * One Batch project (Audiences API 2.x): the REST API key as a bearer token and the project key in the
+ * X-Batch-Project header. The test lists the project's audiences.
+ */
+export class BatchProfileApi implements ICredentialType {
+	name = 'batchProfileApi';
+
+	displayName = 'Batch Profile API';
+
+	icon: Icon = { light: 'file:../nodes/BatchProfile/batchProfile.svg', dark: 'file:../nodes/BatchProfile/batchProfile.dark.svg' };
+
+	documentationUrl = 'https://doc.batch.com/developer/api/cep/audiences/create';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'Project Key',
+			name: 'projectKey',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			required: true,
+			description: "The project's key: Batch dashboard, Settings → General",
+		},
+		{
+			displayName: 'REST API Key',
+			name: 'restApiKey',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			required: true,
+			description: "The company's REST API key: Batch dashboard, Settings → General (only managers see it)",
+		},
+		{
+			displayName: 'Base URL',
+			name: 'baseUrl',
+			type: 'string',
+			default: 'https://api.batch.com',
+			description: 'Change only to reach a proxy or a test server',
+		},
+	];
+
+	authenticate: IAuthenticateGeneric = {
+		type: 'generic',
+		properties: {
+			headers: {
+				Authorization: '=Bearer {{$credentials.restApiKey}}',
+				'X-Batch-Project': '={{$credentials.projectKey}}',
+			},
+		},
+	};
+
+	test: ICredentialTestRequest = {
+		request: {
+			baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}',
+			url: '/2.11/audiences/list',
+			qs: { limit: 1 },
+		},
+	};
+}

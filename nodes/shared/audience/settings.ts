@@ -1,0 +1,45 @@
+/** Operation settings, read once: all input items feed one sync, so they come from the first item. */
+import { NodeOperationError, type IDataObject, type IExecuteFunctions } from 'n8n-workflow';
+
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../retry';
+import { SYNC_MODES, type SyncMode } from '../sync/types';
+
+export interface SyncSettings {
+	mode: SyncMode;
+	dryRun: boolean;
+	createIfMissing: boolean;
+	concurrency: number;
+	retryPolicy: RetryPolicy;
+	waitForIndexing: boolean;
+	maxIndexingWaitMs: number;
+}
+
+export function readRetryPolicy(options: IDataObject): RetryPolicy {
+	return {
+		maxRetries: clampInteger(options.maxRetries, DEFAULT_RETRY_POLICY.maxRetries, 0, 20),
+		baseDelayMs: clampInteger(options.retryBaseDelayMs, DEFAULT_RETRY_POLICY.baseDelayMs, 1, 600_000),
+		maxDelayMs: DEFAULT_RETRY_POLICY.maxDelayMs,
+	};
+}
+
+export function readSyncSettings(ctx: IExecuteFunctions, operation: 'upsert' | 'removeMembers'): SyncSettings {
+	const options = ctx.getNodeParameter('options', 0, {}) as IDataObject;
+	const mode = operation === 'upsert' ? (ctx.getNodeParameter('mode', 0) as SyncMode) : 'remove';
+	if (!SYNC_MODES.includes(mode)) {
+		throw new NodeOperationError(ctx.getNode(), `Unknown mode "${String(mode)}"`, { itemIndex: 0 });
+	}
+	return {
+		mode,
+		dryRun: options.dryRun === true,
+		createIfMissing: operation === 'upsert' && options.createIfMissing !== false,
+		concurrency: clampInteger(options.concurrency, 4, 1, 16),
+		retryPolicy: readRetryPolicy(options),
+		waitForIndexing: options.waitForIndexing === true,
+		maxIndexingWaitMs: clampInteger(options.maxIndexingWaitSeconds, 60, 0, 3600) * 1000,
+	};
+}
+
+function clampInteger(value: unknown, fallback: number, min: number, max: number): number {
+	const number = typeof value === 'number' && Number.isFinite(value) ? Math.round(value) : fallback;
+	return Math.min(max, Math.max(min, number));
+}
