@@ -33,9 +33,12 @@ import type { CallSettings } from '../../transport/request';
 
 export type OutputFormat = 'items' | 'compact' | 'binary';
 
-/** Matches cohort pages of Amplitude's app, e.g. https://app.amplitude.com/analytics/acme/cohort/ab1cd2e. */
-const COHORT_URL_REGEX = 'https?://[^/]*amplitude\\.com/(?:.*/)?cohort/([A-Za-z0-9_-]+)';
-const COHORT_ID_REGEX = '^[A-Za-z0-9_-]+$';
+/**
+ * Cohort pages of Amplitude's app, e.g. https://app.amplitude.com/analytics/acme/cohort/ab1cd2e?tab=x.
+ * n8n anchors validation regexes itself (^…$), and takes group 1 as the cohort ID.
+ */
+const COHORT_URL_REGEX = 'https?://[^/]*amplitude\\.com/(?:.*/)?cohort/([A-Za-z0-9_-]+)(?:[/?#].*)?';
+const COHORT_ID_REGEX = '[A-Za-z0-9_-]+';
 
 const properties: INodeProperties[] = [
 	{
