@@ -7,6 +7,7 @@ import {
 	type IDataObject,
 	type IExecuteFunctions,
 	type INodeExecutionData,
+	type INodeParameters,
 	type INodeType,
 } from 'n8n-workflow';
 
@@ -35,7 +36,7 @@ const pickerProbe: INodeType = {
 	},
 };
 
-function workflowWith(type: string, parameters: IDataObject) {
+function workflowWith(type: string, parameters: INodeParameters) {
 	return {
 		nodes: [
 			{ id: '1', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0] as [number, number], parameters: {} },
@@ -57,7 +58,7 @@ let sb: AmplitudeSandbox;
 
 const credentials = () => ({ amplitudeApi: { apiKey: sb.apiKey, secretKey: sb.secretKey, region: 'custom', baseUrl: sb.url } });
 
-async function getMany(parameters: IDataObject): Promise<IDataObject[]> {
+async function getMany(parameters: INodeParameters): Promise<IDataObject[]> {
 	const result = await runWorkflow(
 		workflowWith('n8n-nodes-amplitude-batch.amplitude', { resource: 'cohort', operation: 'getAll', ...parameters }),
 		{ credentials: credentials() },
