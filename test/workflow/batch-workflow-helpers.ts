@@ -58,17 +58,23 @@ export function reportOf(result: WorkflowRunResult): IDataObject {
 
 /** Every line logged through n8n's Logger during `run`, to check what reaches the logs. */
 export async function withLogCapture<T>(run: () => Promise<T>): Promise<{ value: T; lines: string[] }> {
-	const logger = Container.get(Logger);
+	const original = Container.get(Logger);
 	const lines: string[] = [];
-	const spies = (['debug', 'info', 'warn', 'error'] as const).map((level) =>
-		jest.spyOn(logger, level).mockImplementation((message: string, meta?: object) => {
-			lines.push(`${level}: ${message} ${meta ? JSON.stringify(meta) : ''}`);
-		}),
-	);
+	const record = (level: string) => (message: string, meta?: object) => {
+		lines.push(`${level}: ${message} ${meta ? JSON.stringify(meta) : ''}`);
+	};
+	const capturing = {
+		debug: record('debug'),
+		info: record('info'),
+		warn: record('warn'),
+		error: record('error'),
+		scoped: () => capturing,
+	};
+	Container.set(Logger, capturing as unknown as Logger);
 	try {
 		return { value: await run(), lines };
 	} finally {
-		spies.forEach((spy) => spy.mockRestore());
+		Container.set(Logger, original);
 	}
 }
 

@@ -57,10 +57,9 @@ export async function executeSync(
 		}
 		throw chunkFailure(ctx, result, report);
 	} catch (error) {
-		if (ctx.continueOnFail()) {
-			const message = scrubText((error as Error).message ?? String(error), secrets);
-			return [[{ json: { error: message }, pairedItem }]];
-		}
+		const message = scrubText((error as Error).message ?? String(error), secrets);
+		ctx.logger.warn(`Batch audience sync failed: ${message}`);
+		if (ctx.continueOnFail()) return [[{ json: { error: message }, pairedItem }]];
 		if (error instanceof SyncInputError) throw new NodeOperationError(ctx.getNode(), error.message, { itemIndex: 0 });
 		if (error instanceof NodeOperationError) throw new NodeOperationError(ctx.getNode(), error);
 		throw new NodeApiError(ctx.getNode(), error as JsonObject);
