@@ -6,7 +6,6 @@ import {
 	FAST_RETRIES,
 	appCredentials,
 	audience,
-	idItems,
 	ids,
 	nodeWorkflow,
 	projectCredentials,
@@ -191,7 +190,7 @@ describe('key scrubbing', () => {
 		arrange();
 		for (const onError of ['stopWorkflow', 'continueRegularOutput']) {
 			const { value: result, lines } = await withLogCapture(() =>
-				runWorkflow(nodeWorkflow(type, upsertParameters({ waitForIndexing: true, ...options }), { onError }), {
+				runWorkflow(nodeWorkflow(type, upsertParameters({ waitForIndexing: true, ...options }), { onError: onError as 'stopWorkflow' }), {
 					credentials: type === 'batch' ? appCredentials(sb, overrides) : projectCredentials(sb, overrides),
 					mode: 'trigger',
 					triggerItems: [{ json: { userIds: ['a', 'b'] } }],

@@ -1,9 +1,9 @@
 /** Workflows that run our Batch nodes through n8n's engine against the Batch sandbox, and what tests check on them. */
 import { Container } from '@n8n/di';
 import { Logger } from '@n8n/backend-common';
-import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import type { IDataObject, INode, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
-import { runWorkflow, type RunOptions, type WorkflowRunResult } from '../harness/workflow-runner';
+import { runWorkflow, type RunOptions, type WorkflowJson, type WorkflowRunResult } from '../harness/workflow-runner';
 import type { BatchSandbox } from '../../sandbox/batch';
 
 export const PACKAGE = 'n8n-nodes-amplitude-batch';
@@ -11,7 +11,7 @@ export const PACKAGE = 'n8n-nodes-amplitude-batch';
 /** Short backoffs so retry tests stay quick (Retry-After still wins when the sandbox sends one). */
 export const FAST_RETRIES = { maxRetries: 4, retryBaseDelayMs: 5 };
 
-export function nodeWorkflow(type: 'batch' | 'batchProfile', parameters: IDataObject, settings: IDataObject = {}) {
+export function nodeWorkflow(type: 'batch' | 'batchProfile', parameters: INodeParameters, settings: Partial<INode> = {}): WorkflowJson {
 	const credential = type === 'batch' ? 'batchApi' : 'batchProfileApi';
 	return {
 		nodes: [

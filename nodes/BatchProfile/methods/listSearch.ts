@@ -5,6 +5,7 @@ import { withRetry } from '../../shared/retry';
 import { callAudiences, readCredentials } from '../transport';
 
 const PAGE_SIZE = 100;
+const MAX_PAGES_PER_SEARCH = 10;
 const PICKER_RETRY = { maxRetries: 2, baseDelayMs: 500, maxDelayMs: 5000 };
 
 export async function searchAudiences(
@@ -13,17 +14,22 @@ export async function searchAudiences(
 	paginationToken?: string,
 ): Promise<INodeListSearchResult> {
 	const credentials = await readCredentials(this);
-	const qs: IDataObject = { limit: PAGE_SIZE };
-	if (paginationToken) qs.from = paginationToken;
-	const answer = await withRetry(() => callAudiences(this, credentials, { route: 'list', qs, what: 'List audiences' }), PICKER_RETRY);
-	const body = (answer.body ?? {}) as IDataObject;
 	const wanted = (filter ?? '').toLowerCase();
-	const results = ((body.audiences ?? []) as IDataObject[])
-		.filter((audience) => `${String(audience.name)} ${String(audience.display_name ?? '')}`.toLowerCase().includes(wanted))
-		.map((audience) => {
+	const results: INodeListSearchResult['results'] = [];
+	let cursor = paginationToken;
+	// With a filter, read on until something matches, so a name deep in the list is still found.
+	for (let page = 0; page < MAX_PAGES_PER_SEARCH && results.length === 0; page++) {
+		const qs: IDataObject = { limit: PAGE_SIZE };
+		if (cursor) qs.from = cursor;
+		const answer = await withRetry(() => callAudiences(this, credentials, { route: 'list', qs, what: 'List audiences' }), PICKER_RETRY);
+		const body = (answer.body ?? {}) as IDataObject;
+		for (const audience of (body.audiences ?? []) as IDataObject[]) {
+			if (!`${String(audience.name)} ${String(audience.display_name ?? '')}`.toLowerCase().includes(wanted)) continue;
 			const label = audience.display_name && audience.display_name !== audience.name ? `${String(audience.display_name)} — ` : '';
-			return { name: `${label}${String(audience.name)} (${Number(audience.nb_ids ?? 0)} IDs)`, value: String(audience.name) };
-		});
-	const next = body.has_more === true && typeof body.next_from === 'string' ? body.next_from : undefined;
-	return { results, paginationToken: next };
+			results.push({ name: `${label}${String(audience.name)} (${Number(audience.nb_ids ?? 0)} IDs)`, value: String(audience.name) });
+		}
+		cursor = body.has_more === true && typeof body.next_from === 'string' ? body.next_from : undefined;
+		if (cursor === undefined) break;
+	}
+	return { results, paginationToken: cursor };
 }
