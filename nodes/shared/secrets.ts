@@ -9,8 +9,10 @@ const MIN_SECRET_LENGTH = 4;
 
 export function scrubText(text: string, secrets: Array<string | undefined>): string {
 	let scrubbed = text;
-	for (const secret of secrets) {
-		if (!secret || secret.length < MIN_SECRET_LENGTH) continue;
+	// Longest first: a key that contains another must be masked whole, not left with a visible remainder.
+	const ordered = secrets.filter((secret): secret is string => !!secret).sort((a, b) => b.length - a.length);
+	for (const secret of ordered) {
+		if (secret.length < MIN_SECRET_LENGTH) continue;
 		scrubbed = scrubbed.split(secret).join(MASK);
 		const encoded = encodeURIComponent(secret);
 		if (encoded !== secret) scrubbed = scrubbed.split(encoded).join(MASK);
