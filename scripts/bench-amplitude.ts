@@ -67,12 +67,12 @@ async function runChild(format: Format, size: number, sandboxUrl: string, apiKey
 						outputFormat: format === 'binary-memory' ? 'binary' : format,
 						options: { pollIntervalSeconds: 0.2 },
 					},
-					credentials: { amplitudeApi: { id: '1', name: 'sandbox' } },
+					credentials: { amplitudeCohortsApi: { id: '1', name: 'sandbox' } },
 				},
 			],
 			connections: { Start: { main: [[{ node: 'Amplitude', type: 'main', index: 0 }]] } },
 		},
-		{ credentials: { amplitudeApi: { apiKey, secretKey, region: 'custom', baseUrl: sandboxUrl } } },
+		{ credentials: { amplitudeCohortsApi: { apiKey, secretKey, region: 'custom', baseUrl: sandboxUrl } } },
 	);
 	const ms = Date.now() - started;
 	if (result.status !== 'success') throw new Error(`run failed: ${result.error?.message}`);

@@ -17,7 +17,7 @@ export class Amplitude implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'amplitudeApi', required: true }],
+		credentials: [{ name: 'amplitudeCohortsApi', required: true }],
 		properties: [
 			{
 				displayName: 'Resource',

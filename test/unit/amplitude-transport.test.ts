@@ -1,5 +1,5 @@
 /** Which host the Amplitude credential points at, in the node and in the credential test. */
-import { AmplitudeApi } from '../../credentials/AmplitudeApi.credentials';
+import { AmplitudeCohortsApi } from '../../credentials/AmplitudeCohortsApi.credentials';
 import { AMPLITUDE_EU_URL, AMPLITUDE_US_URL, amplitudeBaseUrl } from '../../nodes/Amplitude/transport/baseUrl';
 import { messageFromBody } from '../../nodes/Amplitude/transport/errors';
 import { startAmplitudeSandbox } from '../../sandbox/amplitude';
@@ -33,11 +33,11 @@ describe('amplitudeBaseUrl', () => {
 	});
 });
 
-describe('AmplitudeApi credential', () => {
-	const credential = new AmplitudeApi();
+describe('AmplitudeCohortsApi credential', () => {
+	const credential = new AmplitudeCohortsApi();
 
 	it('has the decided fields and authenticates with HTTP Basic', () => {
-		expect(credential.name).toBe('amplitudeApi');
+		expect(credential.name).toBe('amplitudeCohortsApi');
 		expect(credential.properties.map((property) => property.name)).toEqual(['apiKey', 'secretKey', 'region', 'baseUrl']);
 		expect(credential.properties.find((property) => property.name === 'secretKey')?.typeOptions?.password).toBe(true);
 		expect(credential.authenticate).toEqual({

@@ -22,7 +22,7 @@ function amplitudeWorkflow(parameters: IDataObject, node: Partial<INode> = {}) {
 				typeVersion: 1,
 				position: [200, 0] as [number, number],
 				parameters: { resource: 'cohort', operation: 'get', ...parameters },
-				credentials: { amplitudeApi: { id: '1', name: 'Amplitude sandbox' } },
+				credentials: { amplitudeCohortsApi: { id: '1', name: 'Amplitude sandbox' } },
 				...node,
 			},
 		],
@@ -38,7 +38,7 @@ let sb: AmplitudeSandbox;
 
 async function runGet(parameters: IDataObject, options: RunOptions & { node?: Partial<INode> } = {}): Promise<WorkflowRunResult> {
 	return await runWorkflow(amplitudeWorkflow({ options: fastPolling, ...parameters }, options.node), {
-		credentials: { amplitudeApi: { apiKey: sb.apiKey, secretKey: sb.secretKey, region: 'custom', baseUrl: `${sb.url}/` } },
+		credentials: { amplitudeCohortsApi: { apiKey: sb.apiKey, secretKey: sb.secretKey, region: 'custom', baseUrl: `${sb.url}/` } },
 		...options,
 	});
 }

@@ -26,7 +26,7 @@ const pickerProbe: INodeType = {
 		defaults: { name: 'Probe' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'amplitudeApi', required: true }],
+		credentials: [{ name: 'amplitudeCohortsApi', required: true }],
 		properties: [{ displayName: 'Filter', name: 'filter', type: 'string', default: '' }],
 	},
 	async execute(this: IExecuteFunctions) {
@@ -47,7 +47,7 @@ function workflowWith(type: string, parameters: INodeParameters) {
 				typeVersion: 1,
 				position: [200, 0] as [number, number],
 				parameters,
-				credentials: { amplitudeApi: { id: '1', name: 'Amplitude sandbox' } },
+				credentials: { amplitudeCohortsApi: { id: '1', name: 'Amplitude sandbox' } },
 			},
 		],
 		connections: { Start: { main: [[{ node: 'Node', type: 'main' as const, index: 0 }]] } },
@@ -56,7 +56,7 @@ function workflowWith(type: string, parameters: INodeParameters) {
 
 let sb: AmplitudeSandbox;
 
-const credentials = () => ({ amplitudeApi: { apiKey: sb.apiKey, secretKey: sb.secretKey, region: 'custom', baseUrl: sb.url } });
+const credentials = () => ({ amplitudeCohortsApi: { apiKey: sb.apiKey, secretKey: sb.secretKey, region: 'custom', baseUrl: sb.url } });
 
 async function getMany(parameters: INodeParameters): Promise<IDataObject[]> {
 	const result = await runWorkflow(
@@ -148,7 +148,7 @@ describe('data centre', () => {
 
 	it('fails clearly on a custom base URL that is not a URL', async () => {
 		const result = await runWorkflow(workflowWith('n8n-nodes-amplitude-batch.amplitude', { resource: 'cohort', operation: 'getAll' }), {
-			credentials: { amplitudeApi: { apiKey: sb.apiKey, secretKey: sb.secretKey, region: 'custom', baseUrl: 'amplitude-proxy' } },
+			credentials: { amplitudeCohortsApi: { apiKey: sb.apiKey, secretKey: sb.secretKey, region: 'custom', baseUrl: 'amplitude-proxy' } },
 		});
 		expect(result.status).toBe('error');
 		expect(result.error?.message).toMatch(/custom base URL "amplitude-proxy" is not an http\(s\) URL/);

@@ -18,7 +18,7 @@ function amplitudeWorkflow(parameters: IDataObject, node: Partial<INode> = {}) {
 				typeVersion: 1,
 				position: [200, 0] as [number, number],
 				parameters: { resource: 'cohort', operation: 'get', ...parameters },
-				credentials: { amplitudeApi: { id: '1', name: 'Amplitude sandbox' } },
+				credentials: { amplitudeCohortsApi: { id: '1', name: 'Amplitude sandbox' } },
 				...node,
 			},
 		],
@@ -38,7 +38,7 @@ interface GetRun extends RunOptions {
 
 async function runGet(parameters: IDataObject, options: GetRun = {}): Promise<WorkflowRunResult> {
 	return await runWorkflow(amplitudeWorkflow({ options: fastPolling, ...parameters }, options.node), {
-		credentials: { amplitudeApi: { apiKey: sb.apiKey, secretKey: sb.secretKey, region: 'custom', baseUrl: sb.url } },
+		credentials: { amplitudeCohortsApi: { apiKey: sb.apiKey, secretKey: sb.secretKey, region: 'custom', baseUrl: sb.url } },
 		...options,
 	});
 }
@@ -112,7 +112,7 @@ describe('wrong settings', () => {
 	it('explains a 401 and never shows the keys', async () => {
 		const result = await runGet(
 			{ cohort: byId('abc123') },
-			{ credentials: { amplitudeApi: { apiKey: sb.apiKey, secretKey: 'wrong-secret-key', region: 'custom', baseUrl: sb.url } } },
+			{ credentials: { amplitudeCohortsApi: { apiKey: sb.apiKey, secretKey: 'wrong-secret-key', region: 'custom', baseUrl: sb.url } } },
 		);
 		expect(result.status).toBe('error');
 		expect(result.error?.message).toBe(

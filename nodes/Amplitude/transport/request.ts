@@ -17,7 +17,7 @@ import { apiErrorFromAnswer, networkError } from './errors';
 
 export type AmplitudeContext = IExecuteFunctions | ILoadOptionsFunctions;
 
-export const CREDENTIAL_NAME = 'amplitudeApi';
+export const CREDENTIAL_NAME = 'amplitudeCohortsApi';
 
 export interface AmplitudeCredentials extends AmplitudeHostSettings {
 	apiKey: string;

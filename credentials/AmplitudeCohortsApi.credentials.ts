@@ -3,11 +3,13 @@ import type { IAuthenticateGeneric, ICredentialTestRequest, ICredentialType, INo
 /**
  * Amplitude project keys, used as HTTP Basic auth (user = API key, password = secret key).
  * The test lists cohorts: it never starts an export, which Amplitude meters (500 a month).
+ * Named `amplitudeCohortsApi`, not `amplitudeApi`: n8n 1.x ships its own `amplitudeApi` (event tracking),
+ * and credential type names are global, so reusing it would replace n8n's credential.
  */
-export class AmplitudeApi implements ICredentialType {
-	name = 'amplitudeApi';
+export class AmplitudeCohortsApi implements ICredentialType {
+	name = 'amplitudeCohortsApi';
 
-	displayName = 'Amplitude API';
+	displayName = 'Amplitude Cohorts API';
 
 	documentationUrl = 'https://amplitude.com/docs/apis/authentication';
 
