@@ -76,7 +76,7 @@ async function readFromCsv(ctx: IExecuteFunctions, items: INodeExecutionData[], 
 		const binary = ctx.helpers.assertBinaryData(itemIndex, property);
 		const chunks: AsyncIterable<Uint8Array> = binary.id
 			? await ctx.helpers.getBinaryStream(binary.id)
-			: single(Buffer.from(binary.data, BINARY_ENCODING));
+			: slices(Buffer.from(binary.data, BINARY_ENCODING));
 		try {
 			await collectCsv(gunzipIfCompressed(chunks), column, attributeColumns, collector);
 		} catch (error) {
@@ -121,8 +121,11 @@ async function collectCsv(
 	}
 }
 
-async function* single(buffer: Uint8Array): AsyncGenerator<Uint8Array> {
-	yield buffer;
+/** The CSV parser returns the rows of each piece at once: feed an in-memory file in small pieces. */
+const PIECE_SIZE = 1 << 20;
+
+async function* slices(buffer: Uint8Array): AsyncGenerator<Uint8Array> {
+	for (let start = 0; start < buffer.length; start += PIECE_SIZE) yield buffer.subarray(start, start + PIECE_SIZE);
 }
 
 function attributesFromPairs(pairs: Array<{ name?: string; value?: unknown }>): MemberAttributes | undefined {

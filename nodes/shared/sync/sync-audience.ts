@@ -58,6 +58,9 @@ export async function syncAudience(
 	const started = new Date();
 	const counter = new CallCounter(options.retryPolicy, onEvent);
 	const notes: string[] = [];
+	if (members.counts.empty > 0) {
+		notes.push(`${members.counts.empty} members had an empty ID (anonymous users, for instance) and were skipped.`);
+	}
 	let view = await counter.call('View audience', async () => await api.view());
 	checkType(api.audienceName, view, options.acceptedTypes);
 	const nbIdsBefore = view.exists ? (view.nbIds ?? null) : null;
