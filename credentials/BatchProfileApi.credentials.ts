@@ -16,7 +16,7 @@ export class BatchProfileApi implements ICredentialType {
 	properties: INodeProperties[] = [
 		{
 			displayName: 'Project Key',
-			name: 'projectKey',
+			name: 'projectApiKey',
 			type: 'string',
 			typeOptions: { password: true },
 			default: '',
@@ -46,7 +46,7 @@ export class BatchProfileApi implements ICredentialType {
 		properties: {
 			headers: {
 				Authorization: '=Bearer {{$credentials.restApiKey}}',
-				'X-Batch-Project': '={{$credentials.projectKey}}',
+				'X-Batch-Project': '={{$credentials.projectApiKey}}',
 			},
 		},
 	};

@@ -67,7 +67,7 @@ export async function launchEditor(options: { port?: number; amplitudePort?: num
 	writeFileSync(workflowsFile, JSON.stringify(workflows));
 	await runN8nCli(runtime, userFolder, ['import:workflow', `--input=${workflowsFile}`]);
 
-	const server = await startN8nServer(runtime, userFolder, options.port ?? (await freePort()));
+	const server = await startN8nServer(runtime, userFolder, options.port ?? (await freePort()), {}, await freePort());
 	const setup = await fetch(`${server.url}/rest/owner/setup`, {
 		method: 'POST',
 		headers: { 'content-type': 'application/json' },

@@ -122,12 +122,15 @@ export async function startN8nServer(
 	userFolder: string,
 	port: number,
 	env: Record<string, string> = {},
+	brokerPort = port + 1,
 ): Promise<{ url: string; process: ChildProcess; output: () => string; stop: () => Promise<void> }> {
 	const child = spawn(path.join(runtime.nodeBinDir, 'node'), [runtime.n8nBin, 'start'], {
 		env: n8nEnv(runtime, userFolder, {
 			N8N_PORT: String(port),
 			N8N_LISTEN_ADDRESS: '127.0.0.1',
 			N8N_SECURE_COOKIE: 'false',
+			// The task runner broker listens too (5679 by default): keep two instances from colliding.
+			N8N_RUNNERS_BROKER_PORT: String(brokerPort),
 			...env,
 		}),
 		stdio: ['ignore', 'pipe', 'pipe'],

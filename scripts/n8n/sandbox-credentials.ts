@@ -32,7 +32,7 @@ export function sandboxCredentials(amplitudeUrl: string, batchUrl: string) {
 			id: CREDENTIAL_IDS.batchProfileApi,
 			name: 'Batch sandbox project',
 			type: 'batchProfileApi',
-			data: { projectKey: BATCH_SANDBOX_PROJECT_KEY, restApiKey: BATCH_SANDBOX_REST_KEY, baseUrl: batchUrl },
+			data: { projectApiKey: BATCH_SANDBOX_PROJECT_KEY, restApiKey: BATCH_SANDBOX_REST_KEY, baseUrl: batchUrl },
 		},
 	];
 }

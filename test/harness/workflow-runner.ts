@@ -285,7 +285,8 @@ export async function runWorkflow(workflowJson: WorkflowJson, options: RunOption
 		status: run.status,
 		nodes,
 		error: run.data.resultData.error as NodeRun['error'],
-		staticData: workflow.staticData as IDataObject,
+		// A plain copy of what n8n would persist (the live object is a change-tracking proxy).
+		staticData: JSON.parse(JSON.stringify(workflow.staticData)) as IDataObject,
 		uiMessages,
 		run,
 	};

@@ -149,7 +149,7 @@ describe('Batch nodes under failures', () => {
 		['batch', 'a wrong REST key', () => appCredentials(sb, { restApiKey: 'wrong-rest-key' })],
 		['batch', 'a wrong app key', () => appCredentials(sb, { apiKey: 'wrong-app-key' })],
 		['batchProfile', 'a wrong REST key', () => projectCredentials(sb, { restApiKey: 'wrong-rest-key' })],
-		['batchProfile', 'a wrong project key', () => projectCredentials(sb, { projectKey: 'wrong-project-key' })],
+		['batchProfile', 'a wrong project key', () => projectCredentials(sb, { projectApiKey: 'wrong-project-key' })],
 	] as const)('%s with %s: a 401 explained', async (type, _label, credentials) => {
 		const result = await runWorkflow(nodeWorkflow(type, upsertParameters()), { credentials: credentials(), triggerItems: listItem });
 		expect(result.status).toBe('error');

@@ -36,7 +36,7 @@ export function appCredentials(sb: BatchSandbox, overrides: IDataObject = {}) {
 }
 
 export function projectCredentials(sb: BatchSandbox, overrides: IDataObject = {}) {
-	return { batchProfileApi: { projectKey: sb.projectKeys[0], restApiKey: sb.restApiKey, baseUrl: sb.url, ...overrides } };
+	return { batchProfileApi: { projectApiKey: sb.projectKeys[0], restApiKey: sb.restApiKey, baseUrl: sb.url, ...overrides } };
 }
 
 export const audience = (name: string) => ({ __rl: true, mode: 'name', value: name });

@@ -15,9 +15,10 @@ export interface BatchProjectCredentials {
 }
 
 export async function readCredentials(ctx: RequestContext): Promise<BatchProjectCredentials> {
-	const data = await ctx.getCredentials<BatchProjectCredentials>(CREDENTIAL_TYPE);
+	// The field is named projectApiKey (a name both lint rule sets agree is a secret); shown as "Project Key".
+	const data = await ctx.getCredentials<{ projectApiKey?: string; restApiKey?: string; baseUrl?: string }>(CREDENTIAL_TYPE);
 	return {
-		projectKey: String(data.projectKey ?? '').trim(),
+		projectKey: String(data.projectApiKey ?? '').trim(),
 		restApiKey: String(data.restApiKey ?? ''),
 		baseUrl: String(data.baseUrl || 'https://api.batch.com').replace(/\/+$/, ''),
 	};
