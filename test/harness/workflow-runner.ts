@@ -252,7 +252,10 @@ export async function runWorkflow(workflowJson: WorkflowJson, options: RunOption
 		variables: {},
 	} as unknown as IWorkflowExecuteAdditionalData;
 
-	const startNode = workflow.getStartNode();
+	// n8n knows a Manual Trigger as a start node; a Schedule Trigger stand-in is found by its type.
+	const standIns = Object.keys(coreStandIns());
+	const startNode =
+		workflow.getStartNode() ?? Object.values(workflow.nodes).find((node) => standIns.includes(node.type));
 	if (!startNode) throw new Error('The test workflow has no start node');
 	const runExecutionData: IRunExecutionData = {
 		version: 1,
