@@ -2,7 +2,14 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import type { RequestContext } from '../../shared/audience/http';
-import type { AudienceApi, AudienceMember, AudienceView, MemberChange, WriteResult } from '../../shared/sync/types';
+import {
+	parseAudienceView,
+	type AudienceApi,
+	type AudienceMember,
+	type AudienceView,
+	type MemberChange,
+	type WriteResult,
+} from '../../shared/sync/types';
 import type { IdentifierTypeInfo } from '../identifier-types';
 import { callCustomAudience, type BatchAppCredentials } from './index';
 
@@ -25,13 +32,7 @@ export class CustomAudienceApi implements AudienceApi {
 			acceptStatuses: [404],
 		});
 		if (answer.statusCode === 404) return { exists: false };
-		const body = answer.body as IDataObject;
-		return {
-			exists: true,
-			nbIds: typeof body.nb_ids === 'number' ? body.nb_ids : undefined,
-			indexingState: typeof body.indexing_state === 'string' ? body.indexing_state : undefined,
-			type: typeof body.type === 'string' ? body.type : undefined,
-		};
+		return parseAudienceView(answer.body);
 	}
 
 	async create(): Promise<WriteResult> {

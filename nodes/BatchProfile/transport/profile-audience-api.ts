@@ -2,7 +2,14 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import type { RequestContext } from '../../shared/audience/http';
-import type { AudienceApi, AudienceMember, AudienceView, MemberChange, WriteResult } from '../../shared/sync/types';
+import {
+	parseAudienceView,
+	type AudienceApi,
+	type AudienceMember,
+	type AudienceView,
+	type MemberChange,
+	type WriteResult,
+} from '../../shared/sync/types';
 import { callAudiences, type AudienceRoute, type BatchProjectCredentials } from './index';
 
 const MAX_IDS_PER_CALL = 10_000;
@@ -28,13 +35,7 @@ export class ProfileAudienceApi implements AudienceApi {
 			acceptStatuses: [404],
 		});
 		if (answer.statusCode === 404) return { exists: false };
-		const body = answer.body as IDataObject;
-		return {
-			exists: true,
-			nbIds: typeof body.nb_ids === 'number' ? body.nb_ids : undefined,
-			indexingState: typeof body.indexing_state === 'string' ? body.indexing_state : undefined,
-			type: typeof body.type === 'string' ? body.type : undefined,
-		};
+		return parseAudienceView(answer.body);
 	}
 
 	async create(): Promise<WriteResult> {

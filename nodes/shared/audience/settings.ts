@@ -2,17 +2,14 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions } from 'n8n-workflow';
 
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../retry';
+import type { SyncOptions } from '../sync/sync-audience';
 import { SYNC_MODES, type SyncMode } from '../sync/types';
 
-export interface SyncSettings {
-	mode: SyncMode;
-	dryRun: boolean;
-	createIfMissing: boolean;
-	concurrency: number;
-	retryPolicy: RetryPolicy;
-	waitForIndexing: boolean;
-	maxIndexingWaitMs: number;
-}
+/** What the node's parameters decide of a sync; the engine's other options have defaults. */
+export type SyncSettings = Pick<
+	SyncOptions,
+	'mode' | 'dryRun' | 'createIfMissing' | 'concurrency' | 'retryPolicy' | 'waitForIndexing' | 'maxIndexingWaitMs'
+>;
 
 export function readRetryPolicy(options: IDataObject): RetryPolicy {
 	return {

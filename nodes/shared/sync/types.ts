@@ -30,6 +30,17 @@ export interface AudienceView {
 	type?: string;
 }
 
+/** Reads the fields both audience APIs answer to a view (`nb_ids`, `indexing_state`, `type`). */
+export function parseAudienceView(body: unknown): AudienceView {
+	const fields = (body ?? {}) as Record<string, unknown>;
+	return {
+		exists: true,
+		nbIds: typeof fields.nb_ids === 'number' ? fields.nb_ids : undefined,
+		indexingState: typeof fields.indexing_state === 'string' ? fields.indexing_state : undefined,
+		type: typeof fields.type === 'string' ? fields.type : undefined,
+	};
+}
+
 export interface WriteResult {
 	indexingToken?: string;
 }
