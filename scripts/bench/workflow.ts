@@ -1,0 +1,66 @@
+/** The benchmarked workflow: Amplitude Get cohort → Batch Profile Upsert, in one of the three hand-over forms. */
+import type { WorkflowJson } from '../../test/harness/workflow-runner';
+
+export type Handover = 'items' | 'compact' | 'binary';
+
+export interface WorkflowSettings {
+	handover: Handover;
+	cohortId: string;
+	audience: string;
+	mode: 'replace' | 'syncChanges';
+	concurrency: number;
+	pollIntervalSeconds: number;
+}
+
+/** Where the Upsert reads its ids, for each form the Amplitude node hands them over in. */
+const MEMBER_SOURCE: Record<Handover, Record<string, unknown>> = {
+	items: { identifierSource: 'items', identifier: '={{ $json.user_id }}' },
+	compact: { identifierSource: 'listField', listField: 'userIds' },
+	binary: { identifierSource: 'binaryCsv', binaryPropertyName: 'data', csvColumn: 'user_id' },
+};
+
+export function benchWorkflow(settings: WorkflowSettings): WorkflowJson {
+	return {
+		nodes: [
+			{ id: '1', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+			{
+				id: '2',
+				name: 'Get cohort',
+				type: 'n8n-nodes-amplitude-batch.amplitude',
+				typeVersion: 1,
+				position: [220, 0],
+				parameters: {
+					resource: 'cohort',
+					operation: 'get',
+					cohort: { __rl: true, mode: 'id', value: settings.cohortId },
+					outputFormat: settings.handover,
+					userProperties: 'none',
+					// Anonymous members carry no user id: leave them out, as the floor does (compact always does).
+					options: { pollIntervalSeconds: settings.pollIntervalSeconds, skipAnonymous: true },
+				},
+				credentials: { amplitudeCohortsApi: { id: '1', name: 'sandbox' } },
+			},
+			{
+				id: '3',
+				name: 'Upsert audience',
+				type: 'n8n-nodes-amplitude-batch.batchProfile',
+				typeVersion: 1,
+				position: [440, 0],
+				parameters: {
+					resource: 'audience',
+					operation: 'upsert',
+					audience: { __rl: true, mode: 'name', value: settings.audience },
+					mode: settings.mode,
+					...MEMBER_SOURCE[settings.handover],
+					options: { concurrency: settings.concurrency },
+				},
+				credentials: { batchProfileApi: { id: '2', name: 'sandbox' } },
+			},
+		],
+		connections: {
+			Start: { main: [[{ node: 'Get cohort', type: 'main', index: 0 }]] },
+			'Get cohort': { main: [[{ node: 'Upsert audience', type: 'main', index: 0 }]] },
+		},
+		settings: { executionOrder: 'v1' },
+	};
+}
