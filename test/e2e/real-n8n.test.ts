@@ -3,6 +3,15 @@
  * the built package is installed the way a community install does, sandbox credentials are imported,
  * and each example workflow is imported and run with `n8n import:workflow` + `n8n execute`.
  * The sandboxes' true state is asserted afterwards.
+ *
+ * The same run on the n8n 1.x line, on this machine's own Node 20 (not part of `npm test`):
+ *
+ *   N8N_VERSION=1.123.81 N8N_NODE=system npx jest test/e2e/real-n8n
+ *
+ * The first run installs n8n 1.123.81 into ~/.cache/n8n-nodes-amplitude-batch/n8n-1.123.81-system-node20
+ * (about 1.7 GB; 10-15 minutes on 2 busy cores, half of it building sqlite3); later runs take about
+ * 2 minutes. On Node < 22 the runtime sets N8N_EXPRESSION_ENGINE=legacy (see n8nEnv in
+ * scripts/n8n/runtime.ts): the default "vm" engine of n8n >= 1.123.66 needs isolated-vm, i.e. Node >= 22.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,6 +46,9 @@ describe('example workflows in a real n8n', () => {
 
 	beforeAll(async () => {
 		runtime = ensureN8nInstalled();
+		// An exact N8N_VERSION must be the n8n that runs (a range such as 1.123 resolves to its newest).
+		const requested = process.env.N8N_VERSION;
+		if (requested && /^\d+\.\d+\.\d+$/.test(requested)) expect(runtime.n8nVersion).toBe(requested);
 		execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, stdio: 'inherit' });
 		userFolder = prepareUserFolder();
 		amplitude = await startAmplitudeSandbox({ knobs: { exportDurationMs: 1500 } });
