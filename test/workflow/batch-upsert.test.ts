@@ -184,7 +184,8 @@ describe('Batch node: Upsert audience', () => {
 			toAdd: 3,
 			added: 0,
 			indexingState: 'DRY_RUN',
-			preview: { add: ['a', 'b', 'c'], remove: [] },
+			// Replace sends ids in the order they came (only Sync changes sorts them).
+			preview: { add: ['b', 'a', 'c'], remove: [] },
 			chunks: { total: 1, applied: 0, failed: 0, notAttempted: 1 },
 		});
 	});

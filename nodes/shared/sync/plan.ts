@@ -28,7 +28,7 @@ export interface SyncPlan {
 export interface PlanInput {
 	/** The mode actually run: for Sync changes without a usable state, the caller passes `replace`. */
 	mode: SyncMode;
-	/** Unique, sorted ids of this run. */
+	/** Unique ids of this run (sorted for Sync changes, which diffs them against the last run). */
 	ids: string[];
 	/** Unique, sorted ids the last run sent (Sync changes only). */
 	previousIds?: string[];
