@@ -13,6 +13,7 @@ import {
 
 import { CsvFormatError, gunzipIfCompressed, readCsvRows } from '../csv';
 import type { MemberCollector } from '../sync/member-collector';
+import { readFieldPath, simpleJsonFieldPath } from './simple-field-expression';
 import type { AttributeValue, MemberAttributes, MemberExtras } from '../sync/types';
 
 export type IdentifierSource = 'items' | 'listField' | 'binaryCsv';
@@ -36,8 +37,11 @@ export async function readMembers(
 }
 
 function readFromItems(ctx: IExecuteFunctions, items: INodeExecutionData[], collector: MemberCollector, extras: ExtrasSupport) {
+	const directPath = simpleJsonFieldPath(ctx.getNode().parameters.identifier);
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		const id = ctx.getNodeParameter('identifier', itemIndex, undefined) as unknown;
+		const id = directPath
+			? readFieldPath(items[itemIndex].json, directPath)
+			: (ctx.getNodeParameter('identifier', itemIndex, undefined) as unknown);
 		const memberExtras: MemberExtras = {};
 		if (extras.attributes) {
 			const pairs = ctx.getNodeParameter('attributes.attribute', itemIndex, []) as Array<{ name?: string; value?: unknown }>;
