@@ -11,7 +11,7 @@ import {
 	type INodeExecutionData,
 } from 'n8n-workflow';
 
-import { CsvFormatError, gunzipIfCompressed, readCsvRows } from '../csv';
+import { CsvFormatError, gunzipIfCompressed, readCsvRowBatches } from '../csv';
 import type { MemberCollector } from '../sync/member-collector';
 import { readFieldPath, simpleJsonFieldPath } from './simple-field-expression';
 import type { AttributeValue, MemberAttributes, MemberExtras } from '../sync/types';
@@ -102,26 +102,28 @@ async function collectCsv(
 	let idIndex = -1;
 	let attributeIndexes: Array<[string, number]> = [];
 	let width = 0;
-	for await (const { fields, line } of readCsvRows(chunks)) {
-		if (idIndex < 0) {
-			width = fields.length;
-			idIndex = fields.indexOf(column);
-			if (idIndex < 0) throw new CsvFormatError(`no column "${column}" in the header (${fields.join(', ')})`, line);
-			attributeIndexes = attributeColumns.map((name) => {
-				const index = fields.indexOf(name);
-				if (index < 0) throw new CsvFormatError(`no attribute column "${name}" in the header`, line);
-				return [name, index];
-			});
-			continue;
+	for await (const rows of readCsvRowBatches(chunks)) {
+		for (const { fields, line } of rows) {
+			if (idIndex < 0) {
+				width = fields.length;
+				idIndex = fields.indexOf(column);
+				if (idIndex < 0) throw new CsvFormatError(`no column "${column}" in the header (${fields.join(', ')})`, line);
+				attributeIndexes = attributeColumns.map((name) => {
+					const index = fields.indexOf(name);
+					if (index < 0) throw new CsvFormatError(`no attribute column "${name}" in the header`, line);
+					return [name, index];
+				});
+				continue;
+			}
+			if (fields.length !== width) throw new CsvFormatError(`expected ${width} fields but found ${fields.length}`, line);
+			let memberExtras: MemberExtras | undefined;
+			if (attributeIndexes.length > 0) {
+				const attributes: MemberAttributes = {};
+				for (const [name, index] of attributeIndexes) if (fields[index] !== '') attributes[name] = fields[index];
+				memberExtras = { attributes };
+			}
+			collector.add(fields[idIndex], memberExtras, { line });
 		}
-		if (fields.length !== width) throw new CsvFormatError(`expected ${width} fields but found ${fields.length}`, line);
-		let memberExtras: MemberExtras | undefined;
-		if (attributeIndexes.length > 0) {
-			const attributes: MemberAttributes = {};
-			for (const [name, index] of attributeIndexes) if (fields[index] !== '') attributes[name] = fields[index];
-			memberExtras = { attributes };
-		}
-		collector.add(fields[idIndex], memberExtras, { line });
 	}
 }
 

@@ -1,3 +1,3 @@
-export { CsvFormatError, CsvRowParser, readCsvRecords, readCsvRows, type CsvRow } from './reader';
+export { CsvFormatError, CsvRowParser, readCsvRecords, readCsvRowBatches, readCsvRows, type CsvRow } from './reader';
 export { gunzipIfCompressed, startsWithGzipMagic } from './gzip';
 export { formatCsvLine, quoteCsvField } from './writer';
