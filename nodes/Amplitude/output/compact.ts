@@ -1,4 +1,5 @@
 /** Format `compact`: the user IDs only, as one array (a string per member costs far less than an item). */
+import { detachField } from '../../shared/csv';
 import type { MemberBatch } from '../helpers/members';
 import { emptyCounts, type MemberCounts } from './counts';
 
@@ -10,7 +11,7 @@ export async function collectUserIds(batches: AsyncIterable<MemberBatch>): Promi
 			counts.memberCount++;
 			const userId = fields[columns.userId];
 			if (userId === '') counts.anonymousCount++;
-			else userIds.push(userId);
+			else userIds.push(detachField(userId)); // kept to the end: must not pin the file's text
 		}
 	}
 	return { ...counts, userIds };

@@ -11,7 +11,7 @@ import {
 	type INodeExecutionData,
 } from 'n8n-workflow';
 
-import { CsvFormatError, gunzipIfCompressed, readCsvRowBatches } from '../csv';
+import { CsvFormatError, detachField, gunzipIfCompressed, readCsvRowBatches } from '../csv';
 import type { MemberCollector } from '../sync/member-collector';
 import { readFieldPath, simpleJsonFieldPath } from './simple-field-expression';
 import type { AttributeValue, MemberAttributes, MemberExtras } from '../sync/types';
@@ -122,7 +122,7 @@ async function collectCsv(
 				for (const [name, index] of attributeIndexes) if (fields[index] !== '') attributes[name] = fields[index];
 				memberExtras = { attributes };
 			}
-			collector.add(fields[idIndex], memberExtras, { line });
+			collector.add(detachField(fields[idIndex]), memberExtras, { line });
 		}
 	}
 }
