@@ -5,7 +5,7 @@ import n8nNodesBase from 'eslint-plugin-n8n-nodes-base';
 import communityNodes from '@n8n/eslint-plugin-community-nodes';
 
 export default [
-	{ ignores: ['dist/**', 'node_modules/**', 'sandbox/**', 'test/**', 'scripts/**', 'examples/**'] },
+	{ ignores: ['dist/**', '.bench-build/**', 'node_modules/**', 'sandbox/**', 'test/**', 'scripts/**', 'examples/**'] },
 	{
 		files: ['**/*.ts'],
 		languageOptions: { parser: tsParser, sourceType: 'module' },

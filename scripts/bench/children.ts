@@ -1,10 +1,10 @@
 /**
  * Starting the measured processes. Each measurement gets a fresh process so its peak RSS is its own.
- * The n8n side needs ts-node (the harness loads the nodes' TypeScript); the floor is compiled to plain
- * JavaScript once and run by bare `node`, so it carries nothing but its own work.
+ * Both sides are compiled to plain JavaScript first and run by bare `node`, as n8n runs a community
+ * package from its dist/: no TypeScript loader weighs on either side's time or memory.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import ts from 'typescript';
@@ -39,21 +39,47 @@ function runChild<T>(args: string[], marker: string, options: ChildOptions): Pro
 	});
 }
 
-export function runNodeChild(config: NodeChildConfig, options: ChildOptions = {}): Promise<NodeChildResult> {
-	const entry = path.join(__dirname, 'node-child.ts');
-	return runChild(['--expose-gc', '-r', 'ts-node/register/transpile-only', entry, JSON.stringify(config)], 'NODE-RESULT', options);
+export function runNodeChild(compiledNodeChild: string, config: NodeChildConfig, options: ChildOptions = {}): Promise<NodeChildResult> {
+	return runChild(['--expose-gc', compiledNodeChild, JSON.stringify(config)], 'NODE-RESULT', options);
+}
+
+const REPO = path.resolve(__dirname, '..', '..');
+
+function transpile(source: string, target: string): void {
+	const { outputText } = ts.transpileModule(readFileSync(source, 'utf8'), {
+		compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2021, esModuleInterop: true },
+		fileName: source,
+	});
+	mkdirSync(path.dirname(target), { recursive: true });
+	writeFileSync(target, outputText);
 }
 
 /** Compiles scripts/bench-floor.ts to one JavaScript file in `dir` (it imports only Node built-ins). */
 export function compileFloor(dir: string): string {
-	const source = readFileSync(path.join(__dirname, '..', 'bench-floor.ts'), 'utf8');
-	const { outputText } = ts.transpileModule(source, {
-		compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2021, esModuleInterop: true },
-	});
-	mkdirSync(dir, { recursive: true });
 	const file = path.join(dir, 'bench-floor.js');
-	writeFileSync(file, outputText);
+	transpile(path.join(REPO, 'scripts', 'bench-floor.ts'), file);
 	return file;
+}
+
+/** What the n8n child loads: our nodes and credentials, the engine harness, the child itself. */
+const NODE_CHILD_SOURCES = ['nodes', 'credentials', 'test/harness', 'scripts/bench'];
+
+/**
+ * Compiles the n8n child and everything it loads to JavaScript in `dir`, which must sit inside the
+ * repository so that `node_modules` (n8n-core, n8n-workflow) resolves from it. Returns the entry point.
+ */
+export function compileNodeChild(dir: string): string {
+	rmSync(dir, { recursive: true, force: true });
+	for (const folder of NODE_CHILD_SOURCES) {
+		for (const entry of readdirSync(path.join(REPO, folder), { recursive: true, withFileTypes: true })) {
+			if (!entry.isFile() || !entry.name.endsWith('.ts') || entry.name.endsWith('.d.ts')) continue;
+			const source = path.join(entry.parentPath, entry.name);
+			transpile(source, path.join(dir, path.relative(REPO, source)).replace(/\.ts$/, '.js'));
+		}
+	}
+	// The harness reads the package manifest to find the nodes.
+	copyFileSync(path.join(REPO, 'package.json'), path.join(dir, 'package.json'));
+	return path.join(dir, 'scripts', 'bench', 'node-child.js');
 }
 
 export function runFloorChild(compiledFloor: string, config: FloorConfig, options: ChildOptions = {}): Promise<FloorResult> {

@@ -3,7 +3,7 @@
  * only n8n and the nodes, or only the floor), with the same fast settings for both sides, and the requests
  * each side makes, counted from the sandboxes' own logs.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -11,7 +11,7 @@ import { startAmplitudeSandbox, type AmplitudeSandbox } from '../../sandbox/ampl
 import { BATCH_SANDBOX_PROJECT_KEY, BATCH_SANDBOX_REST_KEY, startBatchSandbox, type BatchSandbox } from '../../sandbox/batch';
 import type { FloorConfig } from '../bench-floor';
 import { digestOf, type AudienceDigest } from './audience-check';
-import { compileFloor } from './children';
+import { compileFloor, compileNodeChild } from './children';
 import type { NodeChildConfig } from './node-child';
 import type { Handover } from './workflow';
 
@@ -20,6 +20,9 @@ export const EXPORT_DURATION_MS = 300;
 export const POLL_INTERVAL_MS = 100;
 export const CONCURRENCY = 4;
 export const AUDIENCE = 'bench_cohort';
+
+/** Inside the repository, so the compiled child finds node_modules. */
+const NODE_CHILD_BUILD = path.resolve(__dirname, '..', '..', '.bench-build');
 
 export interface RequestCount {
 	amplitude: number;
@@ -34,6 +37,8 @@ export interface BenchEnvironment {
 	batch: BatchSandbox;
 	workDir: string;
 	floorScript: string;
+	/** The n8n child, compiled to JavaScript. */
+	nodeChildScript: string;
 	/** Empties the Batch sandbox and both logs before a measured run. */
 	resetForRun(): void;
 	requests(): RequestCount;
@@ -54,6 +59,7 @@ export async function startEnvironment(): Promise<BenchEnvironment> {
 		batch,
 		workDir,
 		floorScript: compileFloor(path.join(workDir, 'floor')),
+		nodeChildScript: compileNodeChild(NODE_CHILD_BUILD),
 		resetForRun() {
 			batch.reset();
 			amplitude.log.length = 0;
@@ -83,6 +89,7 @@ export async function startEnvironment(): Promise<BenchEnvironment> {
 			stateFile,
 		}),
 		async close() {
+			rmSync(NODE_CHILD_BUILD, { recursive: true, force: true });
 			await Promise.all([amplitude.close(), batch.close()]);
 		},
 	};

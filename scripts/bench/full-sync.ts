@@ -63,7 +63,7 @@ export async function measureSize(
 
 	for (const handover of handovers) {
 		env.resetForRun();
-		const result = await runNodeChild(env.nodeConfig(handover, cohortId, 'replace'), options);
+		const result = await runNodeChild(env.nodeChildScript, env.nodeConfig(handover, cohortId, 'replace'), options);
 		if (result.status !== 'success') throw new Error(`n8n ${handover} ${size}: ${result.status}: ${result.error}`);
 		check(`n8n ${handover} ${size}`, env.audience(), expected);
 		const amplitudeMs = result.nodeMs['Get cohort'];

@@ -47,7 +47,7 @@ async function nodeRun(env: BenchEnvironment, size: number, handover: Handover, 
 	env.amplitude.log.length = 0;
 	env.batch.log.length = 0;
 	const config = { ...env.nodeConfig(handover, resyncCohortId(size), 'syncChanges'), staticDataOut: staticData };
-	const result = await runNodeChild(first ? config : { ...config, staticDataIn: staticData }, options);
+	const result = await runNodeChild(env.nodeChildScript, first ? config : { ...config, staticDataIn: staticData }, options);
 	if (result.status !== 'success' || !result.report) throw new Error(`n8n re-sync ${size}: ${result.status}: ${result.error}`);
 	await checkAudience(env, size, `n8n re-sync ${first ? 'full' : 'changed'}`);
 	return {

@@ -10,10 +10,13 @@ const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'
 	n8n: { nodes: string[]; credentials: string[] };
 };
 
-/** `dist/nodes/Batch/Batch.node.js` → an instance of the class its TypeScript source exports (none if not written). */
+/**
+ * `dist/nodes/Batch/Batch.node.js` → an instance of the class its source exports (none if not written):
+ * the TypeScript source under ts-node, or the JavaScript beside it where the harness itself was compiled.
+ */
 function loadClass<T>(distPath: string): T | undefined {
-	const source = path.join(root, distPath.replace(/^dist\//, '').replace(/\.js$/, '.ts'));
-	if (!existsSync(source)) return undefined;
+	const source = path.join(root, distPath.replace(/^dist\//, '').replace(/\.js$/, ''));
+	if (!existsSync(`${source}.ts`) && !existsSync(`${source}.js`)) return undefined;
 	const className = path.basename(source).split('.')[0];
 	const exported = (require(source) as Record<string, new () => T>)[className];
 	if (!exported) throw new Error(`${source} does not export ${className}`);

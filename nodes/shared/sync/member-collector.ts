@@ -2,6 +2,7 @@
  * Validates and dedupes member ids as they stream in, so the input is never held as one item per id.
  * Invalid ids and duplicates are counted (and a few shown) but never sent.
  */
+import { IdSet } from './id-set';
 import type { MemberExtras } from './types';
 
 export type InvalidReason = 'empty' | 'nonString' | 'tooLong';
@@ -45,7 +46,7 @@ const SAMPLE_LIMIT = 10;
 const SAMPLE_VALUE_LENGTH = 80;
 
 export class MemberCollector {
-	private readonly seen = new Set<string>();
+	private readonly seen = new IdSet();
 
 	private readonly extras = new Map<string, MemberExtras>();
 
@@ -75,21 +76,17 @@ export class MemberCollector {
 		}
 		const id = (value as string).trim();
 		if (hasExtras(extras)) this.extras.set(id, extras!);
-		if (this.seen.has(id)) {
-			this.counts.duplicates++;
-			return false;
-		}
-		this.seen.add(id);
-		return true;
+		if (this.seen.add(id)) return true;
+		this.counts.duplicates++;
+		return false;
 	}
 
 	/**
-	 * Ends the collection: the id set is turned into an array and released. Sorting is asked only where
-	 * order matters (Sync changes): at two million ids it costs more than sending them.
+	 * Ends the collection: the ids, in first-seen order unless sorted. Sorting is asked only where order
+	 * matters (Sync changes): at two million ids it costs more than sending them.
 	 */
 	finish(options: { sorted?: boolean } = {}): CollectedMembers {
-		const ids = Array.from(this.seen);
-		this.seen.clear();
+		const ids = this.seen.take();
 		if (options.sorted ?? true) ids.sort(compareIds);
 		return {
 			ids,
