@@ -49,7 +49,7 @@ export async function sendOnce(ctx: RequestContext, call: HttpCall, guard: CallG
 			method: call.method,
 			url: call.url,
 			qs: call.qs,
-			body: call.body,
+			body: call.body ? jsonBytes(call.body) : undefined,
 			json: true,
 			headers: call.body ? { 'Content-Type': 'application/json' } : undefined,
 			returnFullResponse: true,
@@ -63,6 +63,15 @@ export async function sendOnce(ctx: RequestContext, call: HttpCall, guard: CallG
 		throw apiError(ctx, answer, guard);
 	}
 	return answer;
+}
+
+/**
+ * The body as JSON bytes, made here rather than by the HTTP client: a chunk of 10,000 ids is then one
+ * buffer while it is in flight, instead of its objects, its JSON text and the client's copy (which, kept
+ * alive across the network wait, pile up in the old generation at millions of ids).
+ */
+function jsonBytes(body: IDataObject): Buffer {
+	return Buffer.from(JSON.stringify(body));
 }
 
 /** Batch's error body: `{error_code, error_message}` when it is JSON, else the raw text. */
