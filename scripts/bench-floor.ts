@@ -35,6 +35,8 @@ export interface FloorConfig {
 
 export interface FloorResult {
 	wallMs: number;
+	/** CPU time of this process during the run (user + system, all threads). */
+	cpuMs: number;
 	exportMs: number;
 	downloadMs: number;
 	sendMs: number;
@@ -203,6 +205,7 @@ function readState(config: FloorConfig): string[] | undefined {
 export async function runFloor(config: FloorConfig): Promise<FloorResult> {
 	const baselineRssMb = process.memoryUsage.rss() / 2 ** 20;
 	const started = Date.now();
+	const cpuAtStart = process.cpuUsage();
 	const basic = Buffer.from(`${config.amplitudeApiKey}:${config.amplitudeSecretKey}`).toString('base64');
 	const auth = { authorization: `Basic ${basic}` };
 	const amplitude = `${config.amplitudeUrl}/api`;
@@ -265,8 +268,10 @@ export async function runFloor(config: FloorConfig): Promise<FloorResult> {
 	}
 	if (config.mode === 'syncChanges' && config.stateFile) writeFileSync(config.stateFile, [...ids].join('\n'));
 	const wallMs = Date.now() - started;
+	const cpu = process.cpuUsage(cpuAtStart);
 	return {
 		wallMs,
+		cpuMs: Math.round((cpu.user + cpu.system) / 1000),
 		exportMs,
 		downloadMs,
 		sendMs: wallMs - exportMs - downloadMs,

@@ -6,6 +6,7 @@
  *   npm run bench                                  # 1M and 2M: items (1M only), compact, binary
  *   npm run bench -- --quick                       # 100k, for a fast check
  *   npm run bench -- --sizes 2000000 --cases compact,binary
+ *   npm run bench -- --repeat 5                    # runs per case (default 3), reported by the median
  *   npm run bench -- --write                       # also write bench-results.md (not committed)
  *   npm run bench -- --cpu-prof /tmp/prof          # V8 CPU profiles of every measured process
  *   npm run bench -- --no-resync
@@ -34,6 +35,7 @@ interface Flags {
 	cases: Handover[];
 	write: boolean;
 	resync: boolean;
+	repeat: number;
 	cpuProfileDir?: string;
 }
 
@@ -47,12 +49,15 @@ function readFlags(argv: string[]): Flags {
 	if (sizes.some((size) => !Number.isInteger(size) || size < 1 || size > 2_000_000)) throw new Error('--sizes: whole numbers up to 2000000');
 	const cases = (value('cases') ?? 'items,compact,binary').split(',') as Handover[];
 	if (cases.some((handover) => !['items', 'compact', 'binary'].includes(handover))) throw new Error('--cases: items, compact, binary');
+	const repeat = Number(value('repeat') ?? (quick ? 1 : 3));
+	if (!Number.isInteger(repeat) || repeat < 1 || repeat > 9) throw new Error('--repeat: a whole number from 1 to 9');
 	const cpuProfileDir = value('cpu-prof');
 	return {
 		sizes,
 		cases,
 		write: argv.includes('--write'),
 		resync: !argv.includes('--no-resync'),
+		repeat,
 		cpuProfileDir: cpuProfileDir ? path.resolve(cpuProfileDir) : undefined,
 	};
 }
@@ -75,8 +80,11 @@ async function main(): Promise<void> {
 			const expected = await expectedAudience(env.amplitude, cohortIdOf(size));
 			const handovers = flags.cases.filter((handover) => handover !== 'items' || size <= ITEMS_MAX_SIZE);
 			say(`${size.toLocaleString('en-US')} members (${expected.size.toLocaleString('en-US')} identified): floor, then ${handovers.join(', ')}`);
-			const measured = await measureSize(env, size, handovers, expected, options, (row) =>
-				say(`  ${row.label}: ${(row.wallMs / 1000).toFixed(1)} s, peak RSS ${row.peakRssMb} MB, ${row.requests.total} requests`),
+			const measured = await measureSize(env, size, handovers, expected, flags.repeat, options, (run, round) =>
+				say(
+					`  ${flags.repeat > 1 ? `round ${round}, ` : ''}${run.label}: ${(run.wallMs / 1000).toFixed(1)} s, ` +
+						`CPU ${(run.cpuMs / 1000).toFixed(1)} s, peak RSS ${run.peakRssMb} MB, ${run.requests.total} requests`,
+				),
 			);
 			rows.push(...measured);
 		}
@@ -96,7 +104,9 @@ async function main(): Promise<void> {
 		`Node ${process.version}, ${new Date().toISOString().slice(0, 10)}. Sandboxes in the driver process; each run in its own process. ` +
 			`Export ready after ${EXPORT_DURATION_MS} ms, polled every ${POLL_INTERVAL_MS} ms, Batch indexing at once, ` +
 			`${CONCURRENCY} concurrent writes of up to 10,000 ids, Replace; anonymous members skipped. ` +
-			'Peak RSS is VmHWM of the measured process; "RSS at start" is the n8n process with its engine and nodes loaded, before the run.',
+			`Each case run ${flags.repeat} time${flags.repeat > 1 ? 's, in interleaved rounds; wall time, CPU and phases are those of the median run, peak RSS the highest of the runs' : ''}. ` +
+			'Peak RSS is VmHWM of the measured process; CPU is its user + system time (all threads, GC included); ' +
+			'"RSS at start" is the n8n process with its engine and nodes loaded (compiled JavaScript, as n8n loads the package), before the run.',
 		'',
 		...syncTable(rows),
 		'',

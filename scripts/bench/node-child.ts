@@ -23,6 +23,8 @@ export interface NodeChildResult {
 	status: string;
 	error?: string;
 	wallMs: number;
+	/** CPU time of this process during the run (user + system, all threads). */
+	cpuMs: number;
 	/** Per node, as n8n's run data times it. */
 	nodeMs: Record<string, number>;
 	amplitude: { memberCount?: number; anonymousCount?: number; outputItems: number; exportMs?: number; downloadMs?: number };
@@ -67,6 +69,7 @@ async function run(config: NodeChildConfig): Promise<NodeChildResult> {
 
 	const sampler = startRssSampler();
 	const started = Date.now();
+	const cpuAtStart = process.cpuUsage();
 	const result = await runWorkflow(benchWorkflow(config.workflow), {
 		mode: 'trigger',
 		staticData,
@@ -76,6 +79,7 @@ async function run(config: NodeChildConfig): Promise<NodeChildResult> {
 		},
 	});
 	const wallMs = Date.now() - started;
+	const cpu = process.cpuUsage(cpuAtStart);
 	const sampledPeakRssMb = sampler.stop();
 	if (config.staticDataOut) writeFileSync(config.staticDataOut, JSON.stringify(result.staticData));
 
@@ -87,6 +91,7 @@ async function run(config: NodeChildConfig): Promise<NodeChildResult> {
 		status: result.status,
 		error: result.error ? `${result.error.message} ${result.error.description ?? ''}`.trim() : undefined,
 		wallMs,
+		cpuMs: Math.round((cpu.user + cpu.system) / 1000),
 		nodeMs,
 		amplitude: {
 			memberCount: summary.memberCount,

@@ -17,8 +17,8 @@ export function isTargetRow(row: SyncRow): boolean {
 
 export function syncTable(rows: SyncRow[]): string[] {
 	const lines = [
-		'| case | members | ids synced | wall s | peak RSS MB | RSS at start MB | requests (Amplitude + Batch) | × floor wall | ≤ 1.3× floor | ≤ 600 MB |',
-		'|---|---:|---:|---:|---:|---:|---:|---:|:-:|:-:|',
+		'| case | members | ids synced | wall s | runs s | CPU s | peak RSS MB | RSS at start MB | requests (Amplitude + Batch) | × floor wall | ≤ 1.3× floor | ≤ 600 MB |',
+		'|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:-:|:-:|',
 	];
 	for (const row of rows) {
 		const node = row.side === 'n8n';
@@ -27,6 +27,8 @@ export function syncTable(rows: SyncRow[]): string[] {
 			count(row.size),
 			count(row.unique),
 			seconds(row.wallMs),
+			row.wallMsRuns.map(seconds).join(', '),
+			seconds(row.cpuMs),
 			String(row.peakRssMb),
 			String(row.baselineRssMb),
 			`${row.requests.total} (${row.requests.amplitude} + ${row.requests.batch})`,
