@@ -102,6 +102,8 @@ async function collectCsv(
 	let idIndex = -1;
 	let attributeIndexes: Array<[string, number]> = [];
 	let width = 0;
+	// One origin object for all rows: the collector copies it into the few samples it keeps.
+	const origin = { line: 0 };
 	for await (const rows of readCsvRowBatches(chunks)) {
 		for (const { fields, line } of rows) {
 			if (idIndex < 0) {
@@ -119,10 +121,11 @@ async function collectCsv(
 			let memberExtras: MemberExtras | undefined;
 			if (attributeIndexes.length > 0) {
 				const attributes: MemberAttributes = {};
-				for (const [name, index] of attributeIndexes) if (fields[index] !== '') attributes[name] = fields[index];
+				for (const [name, index] of attributeIndexes) if (fields[index] !== '') attributes[name] = detachField(fields[index]);
 				memberExtras = { attributes };
 			}
-			collector.add(detachField(fields[idIndex]), memberExtras, { line });
+			origin.line = line;
+			collector.add(detachField(fields[idIndex]), memberExtras, origin);
 		}
 	}
 }
