@@ -11,7 +11,7 @@ import {
 	type INodeExecutionData,
 } from 'n8n-workflow';
 
-import { CsvFormatError, detachField, gunzipIfCompressed, readCsvRowBatches } from '../csv';
+import { CsvFormatError, gunzipIfCompressed, readCsvColumns } from '../csv';
 import type { MemberCollector } from '../sync/member-collector';
 import { readFieldPath, simpleJsonFieldPath } from './simple-field-expression';
 import type { AttributeValue, MemberAttributes, MemberExtras } from '../sync/types';
@@ -99,38 +99,37 @@ async function collectCsv(
 	attributeColumns: string[],
 	collector: MemberCollector,
 ): Promise<void> {
-	let idIndex = -1;
-	let attributeIndexes: Array<[string, number]> = [];
 	let width = 0;
 	// One origin object for all rows: the collector copies it into the few samples it keeps.
 	const origin = { line: 0 };
-	for await (const rows of readCsvRowBatches(chunks)) {
-		for (const { fields, line } of rows) {
-			if (idIndex < 0) {
-				width = fields.length;
-				idIndex = fields.indexOf(column);
-				if (idIndex < 0) throw new CsvFormatError(`no column "${column}" in the header (${fields.join(', ')})`, line);
-				attributeIndexes = attributeColumns.map((name) => {
-					const index = fields.indexOf(name);
-					if (index < 0) throw new CsvFormatError(`no attribute column "${name}" in the header`, line);
-					return [name, index];
-				});
-				continue;
-			}
-			if (fields.length !== width) throw new CsvFormatError(`expected ${width} fields but found ${fields.length}`, line);
+	await readCsvColumns(
+		chunks,
+		(header, line) => {
+			width = header.length;
+			const idIndex = header.indexOf(column);
+			if (idIndex < 0) throw new CsvFormatError(`no column "${column}" in the header (${header.join(', ')})`, line);
+			const attributeIndexes = attributeColumns.map((name) => {
+				const index = header.indexOf(name);
+				if (index < 0) throw new CsvFormatError(`no attribute column "${name}" in the header`, line);
+				return index;
+			});
+			return [idIndex, ...attributeIndexes];
+		},
+		(values, fieldCount, line) => {
+			if (fieldCount !== width) throw new CsvFormatError(`expected ${width} fields but found ${fieldCount}`, line);
 			let memberExtras: MemberExtras | undefined;
-			if (attributeIndexes.length > 0) {
+			if (attributeColumns.length > 0) {
 				const attributes: MemberAttributes = {};
-				for (const [name, index] of attributeIndexes) if (fields[index] !== '') attributes[name] = detachField(fields[index]);
+				for (let at = 0; at < attributeColumns.length; at++) if (values[at + 1] !== '') attributes[attributeColumns[at]] = values[at + 1];
 				memberExtras = { attributes };
 			}
 			origin.line = line;
-			collector.add(detachField(fields[idIndex]), memberExtras, origin);
-		}
-	}
+			collector.add(values[0], memberExtras, origin);
+		},
+	);
 }
 
-/** The CSV parser returns the rows of each piece at once: feed an in-memory file in small pieces. */
+/** An in-memory file goes through the same streaming path as a stored one, in pieces (gzip detection reads the first). */
 const PIECE_SIZE = 1 << 20;
 
 async function* slices(buffer: Uint8Array): AsyncGenerator<Uint8Array> {

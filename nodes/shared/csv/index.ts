@@ -2,3 +2,4 @@ export { CsvFormatError, CsvRowParser, readCsvRecords, readCsvRowBatches, readCs
 export { gunzipIfCompressed, startsWithGzipMagic } from './gzip';
 export { formatCsvLine, quoteCsvField } from './writer';
 export { detachField } from './detach';
+export { readCsvColumns, type ColumnChooser, type ColumnRowSink } from './column-reader';
