@@ -32,7 +32,6 @@ function runChild<T>(args: string[], marker: string, options: ChildOptions): Pro
 		child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
 		child.on('error', reject);
 		child.on('close', (code) => {
-			if (process.env.CHILD_LOG) require('fs').appendFileSync(process.env.CHILD_LOG, stdout + stderr);
 			const line = stdout.split('\n').find((text) => text.startsWith(`${marker} `));
 			if (code !== 0 || !line) reject(new Error(`${marker} child exited with ${code}:\n${(stdout + stderr).slice(-3000)}`));
 			else resolve(JSON.parse(line.slice(marker.length + 1)) as T);
@@ -41,7 +40,7 @@ function runChild<T>(args: string[], marker: string, options: ChildOptions): Pro
 }
 
 export function runNodeChild(compiledNodeChild: string, config: NodeChildConfig, options: ChildOptions = {}): Promise<NodeChildResult> {
-	return runChild(['--expose-gc', ...(process.env.CHILD_FLAGS ?? '').split(' ').filter(Boolean), compiledNodeChild, JSON.stringify(config)], 'NODE-RESULT', options);
+	return runChild(['--expose-gc', compiledNodeChild, JSON.stringify(config)], 'NODE-RESULT', options);
 }
 
 const REPO = path.resolve(__dirname, '..', '..');
