@@ -1,7 +1,7 @@
 /** The sync engine's logic without HTTP: collection, planning, state, execution and mode decisions. */
 import { MemberCollector } from '../../nodes/shared/sync/member-collector';
 import { planSync } from '../../nodes/shared/sync/plan';
-import { diffSortedIds } from '../../nodes/shared/sync/sorted-diff';
+import { diffIds } from '../../nodes/shared/sync/id-diff';
 import { decodeState, encodeState } from '../../nodes/shared/sync/state-codec';
 import { audienceStateKey, staticDataStateStore } from '../../nodes/shared/sync/state-store';
 import { syncAudience, SyncInputError, type SyncOptions } from '../../nodes/shared/sync/sync-audience';
@@ -30,9 +30,9 @@ const options = (overrides: Partial<SyncOptions> = {}): SyncOptions => ({
 });
 
 describe('MemberCollector', () => {
-	it('counts empty, non-string, too long and duplicate ids, and keeps the rest sorted', () => {
+	it('counts empty, non-string, too long and duplicate ids, and keeps the rest in first-seen order', () => {
 		const members = collect(['b', 'a', '', '  ', null, undefined, 42, { id: 'x' }, 'b', ' a ', 'x'.repeat(6), 'c'], 5);
-		expect(members.ids).toEqual(['a', 'b', 'c']);
+		expect(members.ids).toEqual(['b', 'a', 'c']);
 		expect(members.counts).toEqual({
 			received: 12,
 			unique: 3,
@@ -80,10 +80,10 @@ describe('planSync', () => {
 	});
 
 	it('sends only who entered and who left in Sync changes, and nothing when nothing changed', () => {
-		const plan = planSync({ mode: 'syncChanges', ids: ['b', 'c', 'x', 'y'], previousIds: ['a', 'b', 'c', 'z'], maxIdsPerCall: 10 });
+		const plan = planSync({ mode: 'syncChanges', ids: ['y', 'c', 'x', 'b'], previousIds: ['z', 'b', 'a', 'c'], maxIdsPerCall: 10 });
 		expect(plan.chunks.map((c) => [c.action, c.ids])).toEqual([
-			['add', ['x', 'y']],
-			['remove', ['a', 'z']],
+			['add', ['y', 'x']],
+			['remove', ['z', 'a']],
 		]);
 		expect([plan.toAdd, plan.toRemove, plan.unchanged]).toEqual([2, 2, 2]);
 		expect(planSync({ mode: 'syncChanges', ids: ['a'], previousIds: ['a'], maxIdsPerCall: 10 }).chunks).toEqual([]);
@@ -94,16 +94,32 @@ describe('planSync', () => {
 	});
 });
 
-describe('diffSortedIds', () => {
-	it('walks both sorted lists once', () => {
-		expect(diffSortedIds(['a', 'c', 'e'], ['b', 'c', 'd', 'f'])).toEqual({ entered: ['b', 'd', 'f'], left: ['a', 'e'], unchanged: 1 });
-		expect(diffSortedIds([], ['a'])).toEqual({ entered: ['a'], left: [], unchanged: 0 });
+describe('diffIds', () => {
+	it('finds who entered and who left, each in its own list\'s order', () => {
+		expect(diffIds(['e', 'c', 'a'], ['f', 'c', 'b', 'd'])).toEqual({ entered: ['f', 'b', 'd'], left: ['e', 'a'], unchanged: 1 });
+		expect(diffIds([], ['a'])).toEqual({ entered: ['a'], left: [], unchanged: 0 });
+		expect(diffIds(['a', 'b'], [])).toEqual({ entered: [], left: ['a', 'b'], unchanged: 0 });
+	});
+
+	it('counts a repeat in the last run once', () => {
+		expect(diffIds(['a', 'b', 'a', 'b'], ['b'])).toEqual({ entered: [], left: ['a'], unchanged: 1 });
+	});
+
+	it('agrees with set arithmetic on a large shuffled change', () => {
+		const previous = Array.from({ length: 50_000 }, (_, i) => `user-${(i * 7919) % 50_000}`);
+		const current = previous.filter((_, i) => i % 100 !== 0).concat(Array.from({ length: 500 }, (_, i) => `new-${i}`)).reverse();
+		const diff = diffIds(previous, current);
+		const before = new Set(previous);
+		const after = new Set(current);
+		expect(diff.entered).toEqual(current.filter((id) => !before.has(id)));
+		expect(diff.left).toEqual(previous.filter((id) => !after.has(id)));
+		expect(diff.unchanged).toBe(current.length - diff.entered.length);
 	});
 });
 
 describe('state codec', () => {
-	it('round-trips sorted ids compactly and detects tampering', async () => {
-		const ids = Array.from({ length: 20000 }, (_, i) => `user-${String(i).padStart(6, '0')}`);
+	it('round-trips ids in their order, compactly, and detects tampering', async () => {
+		const ids = Array.from({ length: 20000 }, (_, i) => `user-${String((i * 7919) % 20000).padStart(6, '0')}`);
 		const state = await encodeState(ids);
 		expect(state.count).toBe(20000);
 		expect(state.ids.length).toBeLessThan(ids.join('\n').length / 3);
@@ -114,6 +130,15 @@ describe('state codec', () => {
 		expect(await decodeState({ ...state, ids: 'bm90IGd6aXA=' })).toMatchObject({ ok: false, reason: expect.stringContaining('decompress') });
 		expect(await decodeState('garbage')).toMatchObject({ ok: false });
 		expect(await decodeState(await encodeState([]))).toEqual({ ok: true, ids: [] });
+	});
+
+	it('still reads the sorted states of format 1, and refuses one that is not sorted', async () => {
+		const sorted = await encodeState(['a', 'b', 'c']);
+		expect(await decodeState({ ...sorted, v: 1 })).toEqual({ ok: true, ids: ['a', 'b', 'c'] });
+		const unsorted = await encodeState(['b', 'a', 'c']);
+		expect(await decodeState(unsorted)).toEqual({ ok: true, ids: ['b', 'a', 'c'] });
+		expect(await decodeState({ ...unsorted, v: 1 })).toMatchObject({ ok: false, reason: expect.stringContaining('sorted') });
+		expect(await decodeState({ ...sorted, v: 3 })).toMatchObject({ ok: false });
 	});
 
 	it('files states under a hash of the account key, never the key', () => {

@@ -66,7 +66,7 @@ describe('Sync changes mode', () => {
 		const stored = (persisted(first.staticData).global as { batchAudienceSync: IDataObject }).batchAudienceSync;
 		expect(Object.keys(stored)).toEqual([expect.stringMatching(/^(custom-audience|audiences):[0-9a-f]{16}:cohort_sync$/)]);
 		const [state] = Object.values(stored);
-		expect(state).toMatchObject({ v: 1, count: 4, checksum: expect.any(String), ids: expect.any(String) });
+		expect(state).toMatchObject({ v: 2, count: 4, checksum: expect.any(String), ids: expect.any(String) });
 
 		sb.log.length = 0;
 		const second = await runWorkflow(workflow(type), {

@@ -42,7 +42,7 @@ export async function executeSync(
 		const collector = new MemberCollector(backend.maxIdLength);
 		const extras = operation === 'upsert' ? backend.extras : { attributes: false, tags: false };
 		await readMembers(ctx, items, collector, extras);
-		const members = collector.finish({ sorted: settings.mode === 'syncChanges' });
+		const members = collector.finish();
 
 		const result = await syncAudience(
 			backend.audienceApi(name),

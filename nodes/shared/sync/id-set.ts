@@ -32,14 +32,21 @@ export class IdSet {
 	}
 
 	has(id: string): boolean {
-		return this.slotOf(id, hashId(id)) < 0;
+		return this.find(id, hashId(id)) >= 0;
+	}
+
+	/** The id's position in the order ids were added, or -1. */
+	indexOf(id: string): number {
+		const found = this.find(id, hashId(id));
+		return found >= 0 ? found : -1;
 	}
 
 	/** Adds the id; returns false if it was already there. */
 	add(id: string): boolean {
 		const hash = hashId(id);
-		const slot = this.slotOf(id, hash);
-		if (slot < 0) return false;
+		const found = this.find(id, hash);
+		if (found >= 0) return false;
+		const slot = -found - 1;
 		const count = this.ids.push(id);
 		this.slots[2 * slot] = hash;
 		this.slots[2 * slot + 1] = count;
@@ -56,13 +63,13 @@ export class IdSet {
 		return ids;
 	}
 
-	/** The empty slot where the id belongs, or -1 if it is already in the set. */
-	private slotOf(id: string, hash: number): number {
+	/** The id's index if it is in the set; otherwise -(s + 1), s being the empty slot where it belongs. */
+	private find(id: string, hash: number): number {
 		const slots = this.slots;
 		for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
 			const entry = slots[2 * slot + 1];
-			if (entry === 0) return slot;
-			if (slots[2 * slot] === hash && this.ids[entry - 1] === id) return -1;
+			if (entry === 0) return -slot - 1;
+			if (slots[2 * slot] === hash && this.ids[entry - 1] === id) return entry - 1;
 		}
 	}
 

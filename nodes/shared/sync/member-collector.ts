@@ -22,7 +22,7 @@ export interface MemberOrigin {
 }
 
 export interface CollectedMembers {
-	/** Unique valid ids: sorted (code-unit order) when asked, for Sync changes' diff and stored state. */
+	/** Unique valid ids, in the order they were first seen. */
 	ids: string[];
 	/** Attributes and tags of the ids that carry some (the last occurrence wins, as in Batch's update). */
 	extras: Map<string, MemberExtras>;
@@ -81,13 +81,9 @@ export class MemberCollector {
 		return false;
 	}
 
-	/**
-	 * Ends the collection: the ids, in first-seen order unless sorted. Sorting is asked only where order
-	 * matters (Sync changes): at two million ids it costs more than sending them.
-	 */
-	finish(options: { sorted?: boolean } = {}): CollectedMembers {
+	/** Ends the collection: the ids, in the order they were first seen. */
+	finish(): CollectedMembers {
 		const ids = this.seen.take();
-		if (options.sorted ?? true) ids.sort(compareIds);
 		return {
 			ids,
 			extras: this.extras,
@@ -104,11 +100,6 @@ export class MemberCollector {
 		if (id.length > this.maxIdLength) return 'tooLong';
 		return undefined;
 	}
-}
-
-/** Plain code-unit order: cheap, total, and the same on every machine (unlike localeCompare). */
-export function compareIds(a: string, b: string): number {
-	return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function hasExtras(extras: MemberExtras | undefined): boolean {

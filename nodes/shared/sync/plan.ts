@@ -3,7 +3,7 @@
  * Chunks of one phase may run concurrently; a phase starts only when the previous one is fully applied
  * (Replace must land before the adds that complete it, or it would wipe them).
  */
-import { diffSortedIds } from './sorted-diff';
+import { diffIds } from './id-diff';
 import type { ChunkAction, SyncMode } from './types';
 
 export interface PlannedChunk {
@@ -28,9 +28,9 @@ export interface SyncPlan {
 export interface PlanInput {
 	/** The mode actually run: for Sync changes without a usable state, the caller passes `replace`. */
 	mode: SyncMode;
-	/** Unique ids of this run (sorted for Sync changes, which diffs them against the last run). */
+	/** Unique ids of this run. */
 	ids: string[];
-	/** Unique, sorted ids the last run sent (Sync changes only). */
+	/** Unique ids the last run sent (Sync changes only). */
 	previousIds?: string[];
 	maxIdsPerCall: number;
 }
@@ -54,7 +54,7 @@ export function planSync(input: PlanInput): SyncPlan {
 			break;
 		case 'syncChanges': {
 			if (!input.previousIds) throw new Error('Sync changes needs the ids of the last run');
-			const diff = diffSortedIds(input.previousIds, ids);
+			const diff = diffIds(input.previousIds, ids);
 			unchanged = diff.unchanged;
 			// Entered and left are disjoint: their order does not matter, so they share one phase.
 			builder.push(0, 'add', diff.entered);

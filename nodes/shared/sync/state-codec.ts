@@ -2,24 +2,27 @@
  * The memory Sync changes keeps between runs: the ids the last run left in the audience.
  *
  * Why ids and not hashes: Sync changes must send `remove` for users who left, and a hash cannot be turned
- * back into the id Batch needs. So the ids themselves are stored, compactly: sorted, newline-joined,
+ * back into the id Batch needs. So the ids themselves are stored, compactly: newline-joined,
  * gzip-compressed (the web CompressionStream, available to nodes without imports) and base64-encoded,
  * next to their count and a SHA-256 checksum that proves the blob decodes to exactly what was saved.
  * No key is ever stored: the state is filed under a hash of the app/project key (see state-store.ts).
+ *
+ * Version 2 keeps the ids in the order they came (the diff needs no order; sorting two million ids cost
+ * seconds a run). Version 1 kept them sorted; it is still read, so a state saved by it stays usable.
  */
 import { createHash } from 'crypto';
 
-import { compareIds } from './member-collector';
+export const STATE_FORMAT_VERSION = 2;
 
-export const STATE_FORMAT_VERSION = 1;
+const SORTED_STATE_VERSION = 1;
 
 export interface EncodedAudienceState {
 	v: number;
 	/** Number of ids in the blob. */
 	count: number;
-	/** SHA-256 (hex) of the newline-joined sorted ids. */
+	/** SHA-256 (hex) of the newline-joined ids. */
 	checksum: string;
-	/** base64(gzip(ids sorted and joined with "\n")). */
+	/** base64(gzip(ids joined with "\n")). */
 	ids: string;
 	savedAt: string;
 }
@@ -28,29 +31,29 @@ export type DecodedState = { ok: true; ids: string[] } | { ok: false; reason: st
 
 const BATCH_SIZE = 5000;
 
-export async function encodeState(sortedIds: readonly string[], now = new Date()): Promise<EncodedAudienceState> {
+export async function encodeState(ids: readonly string[], now = new Date()): Promise<EncodedAudienceState> {
 	const hash = createHash('sha256');
 	const encoder = new TextEncoder();
 	const gzip = new CompressionStream('gzip');
 	// Read while writing: the stream applies backpressure, so writing everything first would stall.
 	const compressed = collect(gzip.readable);
 	const writer = gzip.writable.getWriter();
-	for (let start = 0; start < sortedIds.length; start += BATCH_SIZE) {
-		const text = (start > 0 ? '\n' : '') + sortedIds.slice(start, start + BATCH_SIZE).join('\n');
+	for (let start = 0; start < ids.length; start += BATCH_SIZE) {
+		const text = (start > 0 ? '\n' : '') + ids.slice(start, start + BATCH_SIZE).join('\n');
 		hash.update(text);
 		await writer.write(encoder.encode(text));
 	}
 	await writer.close();
 	return {
 		v: STATE_FORMAT_VERSION,
-		count: sortedIds.length,
+		count: ids.length,
 		checksum: hash.digest('hex'),
 		ids: Buffer.from(await compressed).toString('base64'),
 		savedAt: now.toISOString(),
 	};
 }
 
-/** The sorted ids of a stored state, or why it is not exactly what was saved. */
+/** The ids of a stored state, or why it is not exactly what was saved. */
 export async function decodeState(state: unknown): Promise<DecodedState> {
 	if (!isEncodedState(state)) return { ok: false, reason: 'the stored state has an unknown shape' };
 	if (state.count === 0) {
@@ -62,8 +65,8 @@ export async function decodeState(state: unknown): Promise<DecodedState> {
 	if (checksum !== state.checksum) return { ok: false, reason: 'the stored state fails its checksum' };
 	const ids = new TextDecoder().decode(bytes).split('\n');
 	if (ids.length !== state.count) return { ok: false, reason: 'the stored state holds a different number of ids' };
-	for (let i = 1; i < ids.length; i++) {
-		if (compareIds(ids[i - 1], ids[i]) >= 0) return { ok: false, reason: 'the stored ids are not sorted' };
+	if (state.v === SORTED_STATE_VERSION) {
+		for (let i = 1; i < ids.length; i++) if (!(ids[i - 1] < ids[i])) return { ok: false, reason: 'the stored ids are not sorted' };
 	}
 	return { ok: true, ids };
 }
@@ -88,7 +91,7 @@ function isEncodedState(value: unknown): value is EncodedAudienceState {
 	return (
 		typeof state === 'object' &&
 		state !== null &&
-		state.v === STATE_FORMAT_VERSION &&
+		(state.v === STATE_FORMAT_VERSION || state.v === SORTED_STATE_VERSION) &&
 		Number.isInteger(state.count) &&
 		state.count >= 0 &&
 		typeof state.checksum === 'string' &&
