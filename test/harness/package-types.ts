@@ -15,9 +15,11 @@ const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'
  * the TypeScript source under ts-node, or the JavaScript beside it where the harness itself was compiled.
  */
 function loadClass<T>(distPath: string): T | undefined {
-	const source = path.join(root, distPath.replace(/^dist\//, '').replace(/\.js$/, ''));
-	if (!existsSync(`${source}.ts`) && !existsSync(`${source}.js`)) return undefined;
-	const className = path.basename(source).split('.')[0];
+	const base = path.join(root, distPath.replace(/^dist\//, '').replace(/\.js$/, ''));
+	// The extension is explicit: beside `X.node.ts` sits the node's codex, `X.node.json`.
+	const source = [`${base}.ts`, `${base}.js`].find((file) => existsSync(file));
+	if (!source) return undefined;
+	const className = path.basename(base).split('.')[0];
 	const exported = (require(source) as Record<string, new () => T>)[className];
 	if (!exported) throw new Error(`${source} does not export ${className}`);
 	return new exported();
