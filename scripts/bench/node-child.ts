@@ -3,10 +3,9 @@
  * with our nodes, binary data on the filesystem as n8n stores it by default. The sandboxes live in the
  * parent, so this process holds only n8n and the nodes. Prints `NODE-RESULT {json}`.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
 
+import { useFilesystemBinaryData } from '../../test/harness/binary-data';
 import { currentRssMb, peakRssMb, startRssSampler } from './memory';
 import { benchWorkflow, type WorkflowSettings } from './workflow';
 
@@ -45,15 +44,6 @@ export interface NodeChildResult {
 	sampledPeakRssMb: number;
 	/** VmHWM: the process's true peak. */
 	peakRssMb: number;
-}
-
-async function useFilesystemBinaryData(): Promise<void> {
-	const { Container } = await import('@n8n/di');
-	const { BinaryDataConfig, BinaryDataService } = await import('n8n-core');
-	const config = Container.get(BinaryDataConfig);
-	config.mode = 'filesystem';
-	config.localStoragePath = mkdtempSync(path.join(tmpdir(), 'bench-binary-'));
-	await Container.get(BinaryDataService).init();
 }
 
 async function run(config: NodeChildConfig): Promise<NodeChildResult> {
