@@ -35,15 +35,8 @@ function argument(name: string, fallback: string): string {
 
 /** One measurement, in this (child) process. */
 async function runChild(format: Format, size: number, sandboxUrl: string, apiKey: string, secretKey: string): Promise<void> {
-	if (format === 'binary') {
-		// What n8n does at start-up in its default filesystem mode: binary files go to disk as streams.
-		const { Container } = await import('@n8n/di');
-		const { BinaryDataConfig, BinaryDataService } = await import('n8n-core');
-		const config = Container.get(BinaryDataConfig);
-		config.mode = 'filesystem';
-		config.localStoragePath = mkdtempSync(path.join(tmpdir(), 'bench-binary-'));
-		await Container.get(BinaryDataService).init();
-	}
+	// What n8n does at start-up in its default filesystem mode: binary files go to disk as streams.
+	if (format === 'binary') await (await import('../test/harness/binary-data')).useFilesystemBinaryData();
 	const { runWorkflow } = await import('../test/harness/workflow-runner');
 	// Measured once n8n's engine is loaded: what the run adds is the difference with the peak.
 	const baselineRssMb = process.resourceUsage().maxRSS / 1024;
