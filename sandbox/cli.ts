@@ -28,6 +28,7 @@ const HELP = `Usage: npm run sandbox -- [options]
   --server-errors-fraction F  answer 5xx to a fraction F of requests
   --server-error-status S     500, 502, 503 or 504 (default 500)
   --latency-ms N              added before every answer
+  --recompute-every S         recompute every cohort every S seconds (new lastComputed; cohorts with churn change members)
   --help`;
 
 function faultPlan(values: Record<string, string | boolean | string[] | undefined>): FaultPlan {
@@ -78,6 +79,7 @@ async function main() {
 			'server-errors-fraction': { type: 'string' },
 			'server-error-status': { type: 'string' },
 			'latency-ms': { type: 'string' },
+			'recompute-every': { type: 'string' },
 			help: { type: 'boolean' },
 		},
 	});
@@ -96,6 +98,13 @@ async function main() {
 	if (values['expire-s3-links']) amplitude.knobs.expireNextS3Links = Number(values['expire-s3-links']);
 	if (values['reset-downloads']) amplitude.knobs.resetNextDownloads = Number(values['reset-downloads']);
 
+	const recomputeSeconds = Number(values['recompute-every'] ?? 0);
+	if (values['recompute-every'] !== undefined && !(recomputeSeconds > 0)) throw new Error('--recompute-every expects a number of seconds above 0');
+	const recomputeTimer =
+		recomputeSeconds > 0
+			? setInterval(() => console.log(`Amplitude sandbox: recomputed ${amplitude.recompute().join(', ')}`), recomputeSeconds * 1000)
+			: undefined;
+
 	const batch = await startBatchSandbox({ port: Number(values['batch-port'] ?? 0), host: values.host });
 	if (values['indexing-ms']) batch.knobs.indexingDelayMs = Number(values['indexing-ms']);
 
@@ -109,6 +118,7 @@ async function main() {
 	console.log('Press Ctrl+C to stop.');
 
 	const stop = async () => {
+		if (recomputeTimer) clearInterval(recomputeTimer);
 		await Promise.all([amplitude.close(), batch.close()]);
 		process.exit(0);
 	};

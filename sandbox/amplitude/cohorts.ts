@@ -36,6 +36,28 @@ export class CohortStore {
 		this.order.add(state.id);
 	}
 
+	/**
+	 * Amplitude recomputed the cohort at `at` (epoch ms): lastComputed moves there, and a cohort with churn
+	 * moves to its next revision (some members replaced). Optionally a new size. Static cohorts get a new lastMod.
+	 */
+	recompute(id: string, at: number, size?: number): boolean {
+		const spec = this.specs.get(id);
+		if (spec) {
+			spec.lastComputed = at;
+			if ((spec.churn ?? 0) > 0) spec.revision = (spec.revision ?? 0) + 1;
+			if (size !== undefined) spec.size = size;
+			return true;
+		}
+		const state = this.staticCohorts.get(id);
+		if (!state) return false;
+		state.lastMod = at;
+		return true;
+	}
+
+	ids(): string[] {
+		return this.all().map((cohort) => (cohort.kind === 'generated' ? cohort.spec.id : cohort.state.id));
+	}
+
 	removeCohort(id: string): void {
 		this.specs.delete(id);
 		this.staticCohorts.delete(id);

@@ -55,6 +55,11 @@ export interface AmplitudeSandbox extends RunningServer {
 	/** Adds or replaces a generated cohort. */
 	setCohort(spec: CohortSpec): void;
 	removeCohort(id: string): void;
+	/**
+	 * Recomputes cohorts as Amplitude does on its schedule: their lastComputed becomes `at` (default now, epoch
+	 * ms) and cohorts with churn get their next revision. Default: every cohort. Returns the ids recomputed.
+	 */
+	recompute(options?: { ids?: string[]; at?: number; size?: number }): string[];
 	/** The true membership now (streamed), for assertions. */
 	members(cohortId: string): AsyncIterable<CohortMember>;
 	/** Export requests accepted by endpoint 2 (each one is metered by Amplitude). */
@@ -106,6 +111,10 @@ export async function startAmplitudeSandbox(options: AmplitudeSandboxOptions = {
 		},
 		setCohort: (spec) => cohorts.setCohort(spec),
 		removeCohort: (id) => cohorts.removeCohort(id),
+		recompute: ({ ids, at, size } = {}) => {
+			const when = at ?? Date.now();
+			return (ids ?? cohorts.ids()).filter((id) => cohorts.recompute(id, when, size));
+		},
 		members(cohortId) {
 			const snapshot = cohorts.snapshot(cohortId);
 			if (!snapshot) throw new Error(`No cohort ${cohortId} in the Amplitude sandbox`);

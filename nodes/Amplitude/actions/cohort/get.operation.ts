@@ -16,6 +16,7 @@ import { DEFAULT_RETRY_POLICY } from '../../../shared/retry';
 import { formatCount } from '../../helpers/cohortFields';
 import { readExportMembers, type MemberBatch } from '../../helpers/members';
 import { ProgressReporter } from '../../helpers/progress';
+import { guardExport, type ExportGuardOptions } from '../../exports/export-guard';
 import { memberCsvChunks, storeCsvBinary } from '../../output/binary';
 import { collectUserIds } from '../../output/compact';
 import { emptyCounts, type MemberCounts } from '../../output/counts';
@@ -146,6 +147,15 @@ const properties: INodeProperties[] = [
 		default: {},
 		options: [
 			{
+				displayName: 'Export At Least Every (Hours)',
+				name: 'exportAtLeastEveryHours',
+				type: 'number',
+				default: 24,
+				typeOptions: { minValue: 0, numberPrecision: 2 },
+				description:
+					'With Skip If Unchanged: export anyway when the last export is older than this, as Amplitude may not recompute a cohort nobody views',
+			},
+			{
 				displayName: 'Maximum Retries',
 				name: 'maxRetries',
 				type: 'number',
@@ -161,6 +171,15 @@ const properties: INodeProperties[] = [
 				typeOptions: { minValue: 0, numberPrecision: 2 },
 				description:
 					'How long to wait for the export to be ready. Past it, the error gives the request ID to resume with.',
+			},
+			{
+				displayName: 'Monthly Export Budget',
+				name: 'monthlyExportBudget',
+				type: 'number',
+				default: 0,
+				typeOptions: { minValue: 0 },
+				description:
+					'Fail before exporting when this workflow has already started this many exports of the project this UTC month (0: no budget). Amplitude allows 500 a month per project.',
 			},
 			{
 				displayName: 'Poll Interval (Seconds)',
@@ -186,13 +205,21 @@ const properties: INodeProperties[] = [
 				description:
 					'Whether to leave out members without a user ID (anonymous users). The compact format always lists user IDs only.',
 			},
+			{
+				displayName: 'Skip If Unchanged',
+				name: 'skipIfUnchanged',
+				type: 'boolean',
+				default: false,
+				description:
+					"Whether to start no export and output no items when the cohort's last computation and size are those of this node's last export (production runs only; the free cohort list tells)",
+			},
 		],
 	},
 ];
 
 export const description = updateDisplayOptions({ show: { resource: ['cohort'], operation: ['get'] } }, properties);
 
-interface GetOptions {
+interface GetOptions extends ExportGuardOptions {
 	maxRetries?: number;
 	maxWaitSeconds?: number;
 	pollIntervalSeconds?: number;
@@ -239,12 +266,15 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, output
 
 	const cohort = await findCohort(this, cohortId, settings);
 	const cohortName = String(cohort.name ?? '');
+	const guard = await guardExport(this, cohort, { ...options, itemIndex, resuming: resumeRequestId !== '' });
+	if (!guard) return;
 	const exportStarted = Date.now();
 	let requestId = resumeRequestId;
 	if (requestId) {
 		progress.say(`resuming export ${requestId} of "${cohortName}"`);
 	} else {
 		requestId = await startCohortExport(this, cohortId, { mode: propertiesMode, keys: propertyKeys }, settings);
+		guard.exportStarted();
 		progress.say(`export ${requestId} of "${cohortName}" started (${formatCount(Number(cohort.size ?? 0))} members)`);
 	}
 	await waitForExport(
@@ -276,14 +306,14 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, output
 			const { userIds, ...compactCounts } = await collectUserIds(members);
 			counts = compactCounts;
 			const phases = { exportMs, downloadMs: Date.now() - downloadStarted };
-			output.push({ json: { ...summary, ...counts, userIds, phases }, pairedItem });
+			output.push({ json: { ...summary, ...counts, userIds, phases, exportsThisMonth: guard.exportsThisMonth() }, pairedItem });
 		} else if (format === 'binary') {
 			const binaryPropertyName = this.getNodeParameter('binaryPropertyName', itemIndex, 'data') as string;
 			const fileName = `amplitude-cohort-${cohortId}.csv`;
 			const binary = await storeCsvBinary(this, first, memberCsvChunks(members, skipAnonymous, counts), fileName);
 			const phases = { exportMs, downloadMs: Date.now() - downloadStarted };
 			output.push({
-				json: { ...summary, ...counts, fileName, phases },
+				json: { ...summary, ...counts, fileName, phases, exportsThisMonth: guard.exportsThisMonth() },
 				binary: { [binaryPropertyName]: binary },
 				pairedItem,
 			});
@@ -306,6 +336,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, output
 			description: `Request id ${requestId}: to download it again without starting a new export, put it in the option "Resume Export Request ID".`,
 		});
 	}
+	guard.exportCompleted();
 	const downloadMs = Date.now() - downloadStarted;
 	progress.say(
 		`done: ${formatCount(counts.memberCount)} members (${formatCount(counts.anonymousCount)} anonymous); ` +

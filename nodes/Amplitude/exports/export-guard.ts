@@ -1,0 +1,95 @@
+/**
+ * Get cohort's export bookkeeping, in one object so the operation needs three calls: before the export
+ * (budget, Skip If Unchanged), when an export is started (count it), after a complete export (record it).
+ */
+import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
+
+import { epochToIso } from '../helpers/cohortFields';
+import type { AmplitudeCohort } from '../transport/cohorts';
+import { amplitudeCredentials } from '../transport/request';
+import { budgetOf, budgetRefusal, exportsInMonth, withOneMoreExport } from './export-budget';
+import { projectKeyOf, staticDataExportStore, type ExportRecordStore } from './export-records';
+import { decideSkip, maxAgeHoursOf, type ListedCohortState } from './skip-unchanged';
+
+export interface ExportGuardOptions {
+	skipIfUnchanged?: boolean;
+	exportAtLeastEveryHours?: number;
+	monthlyExportBudget?: number;
+}
+
+export interface ExportGuard {
+	/** Exports this workflow started for this project in the current UTC month (this run's included). */
+	exportsThisMonth(): number;
+	/** Counts an export that was just started. */
+	exportStarted(): void;
+	/** Records the cohort as listed before the export, once its members are all out. */
+	exportCompleted(): void;
+}
+
+export function listedState(cohort: AmplitudeCohort): ListedCohortState {
+	const size = Number(cohort.size ?? 0);
+	return { lastComputed: epochToIso(cohort.lastComputed), size: Number.isFinite(size) ? size : 0 };
+}
+
+function hint(ctx: IExecuteFunctions, message: string, type: 'info' | 'warning' = 'info'): void {
+	// addExecutionHints: n8n ≥ 1.3x; older versions only get the log line.
+	if (typeof ctx.addExecutionHints === 'function') ctx.addExecutionHints({ message, type, location: 'outputPane' });
+}
+
+/**
+ * Returns undefined when the export must be skipped (the reason is already in the hints and the log);
+ * throws when the budget forbids it. A manual run always exports and never writes cohort records
+ * (n8n keeps static data only for production runs anyway).
+ */
+export async function guardExport(
+	ctx: IExecuteFunctions,
+	cohort: AmplitudeCohort,
+	options: ExportGuardOptions & { itemIndex: number; resuming: boolean },
+	store?: ExportRecordStore,
+): Promise<ExportGuard | undefined> {
+	const { itemIndex } = options;
+	const credentials = await amplitudeCredentials(ctx, itemIndex);
+	const project = projectKeyOf(String(credentials.apiKey ?? ''));
+	const records = store ?? staticDataExportStore(ctx.getWorkflowStaticData('global'), ctx.getWorkflowStaticData('node'));
+	const cohortId = String(cohort.id);
+	const listed = listedState(cohort);
+	const production = ctx.getMode() !== 'manual';
+
+	if (options.skipIfUnchanged === true && production && !options.resuming) {
+		const decision = decideSkip(
+			records.cohortRecord(project, cohortId),
+			listed,
+			Date.now(),
+			maxAgeHoursOf(options.exportAtLeastEveryHours),
+		);
+		ctx.logger.info(`Amplitude cohort ${cohortId}: ${decision.skip ? decision.reason : `exporting: ${decision.reason}`}`);
+		if (decision.skip) {
+			hint(ctx, `Cohort "${cohort.name ?? cohortId}": ${decision.reason}`);
+			return undefined;
+		}
+	}
+
+	const budget = budgetOf(options.monthlyExportBudget);
+	if (!options.resuming) {
+		const refusal = budgetRefusal(exportsInMonth(records.monthlyCount(project), Date.now()), budget, Date.now());
+		if (refusal) throw new NodeOperationError(ctx.getNode(), refusal, { itemIndex });
+	}
+
+	return {
+		exportsThisMonth: () => exportsInMonth(records.monthlyCount(project), Date.now()),
+		exportStarted: () => {
+			records.saveMonthlyCount(project, withOneMoreExport(records.monthlyCount(project), Date.now()));
+		},
+		exportCompleted: () => {
+			const count = exportsInMonth(records.monthlyCount(project), Date.now());
+			hint(
+				ctx,
+				`Cohort "${cohort.name ?? cohortId}": ${count} export${count === 1 ? '' : 's'} of this Amplitude project started by this workflow this month` +
+					(budget === undefined ? '' : ` (budget ${budget})`) +
+					(production ? '' : '; manual runs always export, and n8n does not save their count'),
+				budget !== undefined && count >= budget * 0.8 ? 'warning' : 'info',
+			);
+			if (production) records.saveCohortRecord(project, cohortId, { ...listed, exportedAt: new Date().toISOString() });
+		},
+	};
+}
