@@ -9,13 +9,14 @@ import type {
 	IHttpRequestOptions,
 	ILoadOptionsFunctions,
 	IN8nHttpFullResponse,
+	IPollFunctions,
 } from 'n8n-workflow';
 
 import { DEFAULT_RETRY_POLICY, RETRYABLE_STATUSES, withRetry, type RetryPolicy } from '../../shared/retry';
 import { amplitudeBaseUrl, type AmplitudeHostSettings } from './baseUrl';
 import { apiErrorFromAnswer, networkError } from './errors';
 
-export type AmplitudeContext = IExecuteFunctions | ILoadOptionsFunctions;
+export type AmplitudeContext = IExecuteFunctions | ILoadOptionsFunctions | IPollFunctions;
 
 export const CREDENTIAL_NAME = 'amplitudeCohortsApi';
 
