@@ -63,39 +63,46 @@ async function* inflate(first: Uint8Array, rest: AsyncIterator<Uint8Array>): Asy
 	}
 }
 
-/** Passes chunks through, gunzipping them when the first bytes are 1f 8b. */
+/**
+ * Passes chunks through, gunzipping them when the first bytes are 1f 8b. The source is closed on every
+ * way out (its end, an error, or a consumer that stops early), so a file or socket is never left open.
+ * A gzip stream that ends before its trailer, or whose CRC or length does not match, is an error.
+ */
 export async function* gunzipIfCompressed(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
 	const iterator = chunks[Symbol.asyncIterator]();
-	const head: Uint8Array[] = [];
-	let headBytes = 0;
-	let ended = false;
-	while (headBytes < GZIP_MAGIC.length) {
-		const next = await iterator.next();
-		if (next.done) {
-			ended = true;
-			break;
-		}
-		head.push(next.value);
-		headBytes += next.value.length;
-	}
-	if (head.length === 0) return;
-	const first = concatBytes(head);
-	if (startsWithGzipMagic(first)) {
-		const rest: AsyncIterator<Uint8Array> = ended
-			? { next: async () => ({ done: true, value: undefined }) }
-			: iterator;
-		yield* inflate(first, rest);
-		return;
-	}
-	yield first;
-	if (ended) return;
+	let handedOver = false;
 	try {
+		const head: Uint8Array[] = [];
+		let headBytes = 0;
+		let ended = false;
+		while (headBytes < GZIP_MAGIC.length) {
+			const next = await iterator.next();
+			if (next.done) {
+				ended = true;
+				break;
+			}
+			head.push(next.value);
+			headBytes += next.value.length;
+		}
+		if (head.length === 0) return;
+		const first = concatBytes(head);
+		if (startsWithGzipMagic(first)) {
+			const rest: AsyncIterator<Uint8Array> = ended
+				? { next: async () => ({ done: true, value: undefined }) }
+				: iterator;
+			// inflate() closes the source itself once it is done feeding.
+			handedOver = !ended;
+			yield* inflate(first, rest);
+			return;
+		}
+		yield first;
+		if (ended) return;
 		for (;;) {
 			const next = await iterator.next();
 			if (next.done) return;
 			yield next.value;
 		}
 	} finally {
-		await iterator.return?.();
+		if (!handedOver) await iterator.return?.();
 	}
 }
