@@ -28,17 +28,26 @@ export async function readMembers(
 	items: INodeExecutionData[],
 	collector: MemberCollector,
 	extras: ExtrasSupport,
+	/** The items of this sync (all of them unless the input feeds several audiences). */
+	itemIndexes: readonly number[] = items.map((_item, index) => index),
 ): Promise<void> {
-	const source = ctx.getNodeParameter('identifierSource', 0, 'items') as IdentifierSource;
-	if (source === 'items') readFromItems(ctx, items, collector, extras);
-	else if (source === 'listField') readFromListFields(ctx, items, collector);
-	else if (source === 'binaryCsv') await readFromCsv(ctx, items, collector, extras);
-	else throw new NodeOperationError(ctx.getNode(), `Unknown identifier source "${String(source)}"`, { itemIndex: 0 });
+	const first = itemIndexes[0] ?? 0;
+	const source = ctx.getNodeParameter('identifierSource', first, 'items') as IdentifierSource;
+	if (source === 'items') readFromItems(ctx, items, itemIndexes, collector, extras);
+	else if (source === 'listField') readFromListFields(ctx, items, itemIndexes, collector);
+	else if (source === 'binaryCsv') await readFromCsv(ctx, itemIndexes, collector, extras);
+	else throw new NodeOperationError(ctx.getNode(), `Unknown identifier source "${String(source)}"`, { itemIndex: first });
 }
 
-function readFromItems(ctx: IExecuteFunctions, items: INodeExecutionData[], collector: MemberCollector, extras: ExtrasSupport) {
+function readFromItems(
+	ctx: IExecuteFunctions,
+	items: INodeExecutionData[],
+	itemIndexes: readonly number[],
+	collector: MemberCollector,
+	extras: ExtrasSupport,
+) {
 	const directPath = simpleJsonFieldPath(ctx.getNode().parameters.identifier);
-	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+	for (const itemIndex of itemIndexes) {
 		const id = directPath
 			? readFieldPath(items[itemIndex].json, directPath)
 			: (ctx.getNodeParameter('identifier', itemIndex, undefined) as unknown);
@@ -56,8 +65,13 @@ function readFromItems(ctx: IExecuteFunctions, items: INodeExecutionData[], coll
 	}
 }
 
-function readFromListFields(ctx: IExecuteFunctions, items: INodeExecutionData[], collector: MemberCollector) {
-	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+function readFromListFields(
+	ctx: IExecuteFunctions,
+	items: INodeExecutionData[],
+	itemIndexes: readonly number[],
+	collector: MemberCollector,
+) {
+	for (const itemIndex of itemIndexes) {
 		const path = String(ctx.getNodeParameter('listField', itemIndex, 'userIds')).trim();
 		const list = readPath(items[itemIndex].json, path);
 		if (!Array.isArray(list)) {
@@ -70,8 +84,13 @@ function readFromListFields(ctx: IExecuteFunctions, items: INodeExecutionData[],
 	}
 }
 
-async function readFromCsv(ctx: IExecuteFunctions, items: INodeExecutionData[], collector: MemberCollector, extras: ExtrasSupport) {
-	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+async function readFromCsv(
+	ctx: IExecuteFunctions,
+	itemIndexes: readonly number[],
+	collector: MemberCollector,
+	extras: ExtrasSupport,
+) {
+	for (const itemIndex of itemIndexes) {
 		const property = ctx.getNodeParameter('binaryPropertyName', itemIndex) as string;
 		const column = (ctx.getNodeParameter('csvColumn', itemIndex) as string).trim();
 		const attributeColumns = extras.attributes

@@ -1,7 +1,8 @@
 /**
- * Upsert and Remove Members, for both nodes: every input item feeds one audience sync, whose report is
- * the single output item (paired to all inputs). A chunk that fails for good fails the node with the
- * chunks applied and not applied, or, with Continue On Fail, becomes the report with its unapplied ids.
+ * Upsert and Remove Members, for both nodes: the input items feed one audience sync per distinct audience
+ * (usually one), whose report is an output item paired to that audience's items. A chunk that fails for
+ * good fails the node with the chunks applied and not applied, or, with Continue On Fail, becomes the
+ * report with its unapplied ids.
  */
 import {
 	NodeApiError,
@@ -14,14 +15,16 @@ import {
 } from 'n8n-workflow';
 
 import { scrubText } from '../secrets';
+import { withAudienceLock } from '../sync/audience-lock';
 import { MemberCollector } from '../sync/member-collector';
 import { describeChunkOutcomes, type SyncReport } from '../sync/report';
-import { audienceStateKey, staticDataStateStore, type AudienceStateStore } from '../sync/state-store';
-import { syncAudience, SyncInputError, type SyncResult } from '../sync/sync-audience';
-import { readAudienceName } from './audience-name';
+import { pruneUnusedStates, stateCapBreach } from '../sync/state-retention';
+import { audienceStateKey, staticDataStateStore, storedStates, type AudienceStateStore } from '../sync/state-store';
+import { NoValidIdsError, syncAudience, SyncInputError, type SyncResult } from '../sync/sync-audience';
+import { groupItemsByAudience, type AudienceGroup } from './audience-groups';
 import type { AudienceBackend, BackendFactory } from './backend';
 import { progressListener } from './progress';
-import { readMembers } from './read-members';
+import { readMembers, type IdentifierSource } from './read-members';
 import { readSyncSettings } from './settings';
 
 const SHOWN_FAILED_IDS = 20;
@@ -32,48 +35,126 @@ export async function executeSync(
 	backendFor: BackendFactory,
 ): Promise<INodeExecutionData[][]> {
 	const items = ctx.getInputData();
-	const pairedItem: IPairedItemData[] = items.map((_item, item) => ({ item }));
+	const output: INodeExecutionData[] = [];
+	const done: string[] = [];
+	let groups: AudienceGroup[] = [{ name: '', mode: 'add', itemIndexes: items.map((_item, item) => item) }];
 	let secrets: string[] = [];
 	try {
-		const settings = readSyncSettings(ctx, operation);
-		const name = readAudienceName(ctx, 0);
-		const backend = await backendFor(ctx, 0);
-		secrets = backend.secrets;
-		const collector = new MemberCollector(backend.maxIdLength);
-		const extras = operation === 'upsert' ? backend.extras : { attributes: false, tags: false };
-		await readMembers(ctx, items, collector, extras);
-		const members = collector.finish();
-
-		const result = await syncAudience(
-			backend.audienceApi(name),
-			members,
-			{ ...settings, acceptedTypes: backend.acceptedTypes },
-			stateStore(ctx, backend, name, settings.dryRun),
-			progressListener(ctx, name, secrets),
-		);
-		const report = shownReport(result.report, secrets);
-		if (result.error === undefined || ctx.continueOnFail()) {
-			return [[{ json: report as unknown as IDataObject, pairedItem }]];
+		groups = groupItemsByAudience(ctx, operation, items.length);
+		for (const group of groups) {
+			const pairedItem: IPairedItemData[] = group.itemIndexes.map((item) => ({ item }));
+			try {
+				const backend = await backendFor(ctx, group.itemIndexes[0]);
+				secrets = backend.secrets;
+				output.push({ json: (await syncOne(ctx, operation, backend, group, items)) as unknown as IDataObject, pairedItem });
+				done.push(group.name);
+			} catch (error) {
+				if (!ctx.continueOnFail()) throw error;
+				output.push({ json: { audience: group.name, error: shownMessage(error, secrets) }, pairedItem });
+			}
 		}
-		throw chunkFailure(ctx, result, report);
+		return [output];
 	} catch (error) {
-		const message = scrubText((error as Error).message ?? String(error), secrets);
+		const message = shownMessage(error, secrets);
 		ctx.logger.warn(`Batch audience sync failed: ${message}`);
-		if (ctx.continueOnFail()) return [[{ json: { error: message }, pairedItem }]];
-		if (error instanceof SyncInputError) throw new NodeOperationError(ctx.getNode(), error.message, { itemIndex: 0 });
-		if (error instanceof NodeOperationError) throw new NodeOperationError(ctx.getNode(), error);
-		throw new NodeApiError(ctx.getNode(), error as JsonObject);
+		if (ctx.continueOnFail()) {
+			return [[{ json: { error: message }, pairedItem: items.map((_item, item) => ({ item })) }]];
+		}
+		throw nodeError(ctx, error, done, groups);
 	}
 }
 
-/** Sync changes keeps its state per audience and app/project; a dry run may read it but never writes it. */
-function stateStore(ctx: IExecuteFunctions, backend: AudienceBackend, name: string, dryRun: boolean): AudienceStateStore {
-	const store = staticDataStateStore(
-		ctx.getWorkflowStaticData('global'),
-		audienceStateKey(backend.family, backend.accountKey, name),
+/** One audience: read its members, sync them under the audience's lock, and check the outcome. */
+async function syncOne(
+	ctx: IExecuteFunctions,
+	operation: 'upsert' | 'removeMembers',
+	backend: AudienceBackend,
+	group: AudienceGroup,
+	items: INodeExecutionData[],
+): Promise<SyncReport> {
+	const first = group.itemIndexes[0];
+	const settings = readSyncSettings(ctx, operation, first);
+	const collector = new MemberCollector(backend.maxIdLength);
+	const extras = operation === 'upsert' ? backend.extras : { attributes: false, tags: false };
+	await readMembers(ctx, items, collector, extras, group.itemIndexes);
+	const members = collector.finish();
+	const stateKey = audienceStateKey(backend.family, backend.accountKey, group.name);
+	const result = await withAudienceLock(stateKey, async () => {
+		try {
+			return await syncAudience(
+				backend.audienceApi(group.name),
+				members,
+				{ ...settings, acceptedTypes: backend.acceptedTypes },
+				stateStore(ctx, stateKey, settings.dryRun, settings.mode === 'syncChanges'),
+				progressListener(ctx, group.name, backend.secrets),
+			);
+		} catch (error) {
+			if (error instanceof NoValidIdsError) throw new SyncInputError(`${error.message} ${likelyCauses(ctx, first)}`);
+			throw error;
+		}
+	});
+	const report = shownReport(result.report, backend.secrets);
+	if (result.error === undefined || ctx.continueOnFail()) return report;
+	throw chunkFailure(ctx, result, report);
+}
+
+/**
+ * Sync changes keeps its state per audience and app/project; a dry run may read it but never writes it.
+ * Writing runs first prune the states nobody used for 30 days and refuse to grow them past the cap.
+ */
+function stateStore(ctx: IExecuteFunctions, key: string, dryRun: boolean, savesState: boolean): AudienceStateStore {
+	const staticData = ctx.getWorkflowStaticData('global');
+	const store = staticDataStateStore(staticData, key);
+	if (dryRun) return { load: () => store.load(), save: () => {}, clear: () => {} };
+	if (!savesState) return store;
+	const entries = storedStates(staticData);
+	pruneUnusedStates(entries, key, new Date());
+	const breach = stateCapBreach(entries);
+	if (breach) throw new SyncInputError(breach);
+	return store;
+}
+
+/** Where a run without one valid id most likely went wrong, from how the node reads its ids. */
+function likelyCauses(ctx: IExecuteFunctions, itemIndex: number): string {
+	const source = ctx.getNodeParameter('identifierSource', itemIndex, 'items') as IdentifierSource;
+	const mapping = String(ctx.getNode().parameters.identifier ?? '').replace(/^=/, '');
+	const where =
+		source === 'items'
+			? `the Member ID mapping (${mapping || 'empty'}) must name a field the input items have (e.g. {{ $json.user_id }})`
+			: source === 'listField'
+				? `"List Field" (${String(ctx.getNodeParameter('listField', itemIndex, ''))}) must name the list of ids (e.g. userIds of Get cohort's compact output)`
+				: `"ID Column" (${String(ctx.getNodeParameter('csvColumn', itemIndex, ''))}) must name the CSV's id column (e.g. user_id)`;
+	return (
+		`Likely causes: ${where}; every member is anonymous (an empty user_id: Amplitude's anonymous users), or the ` +
+		'upstream output format does not match "Identifiers From" (One Item per Member → Each Input Item, One Item With ' +
+		'All User IDs → A List Field, CSV File → A CSV File).'
 	);
-	if (!dryRun) return store;
-	return { load: () => store.load(), save: () => {}, clear: () => {} };
+}
+
+function shownMessage(error: unknown, secrets: string[]): string {
+	return scrubText((error as Error).message ?? String(error), secrets);
+}
+
+/** The node's error; when earlier audiences of the same run were synced, it says so. */
+function nodeError(ctx: IExecuteFunctions, error: unknown, done: string[], groups: AudienceGroup[]): Error {
+	const partial =
+		groups.length > 1
+			? `Audiences synced before the failure: ${done.length > 0 ? done.join(', ') : 'none'}; not synced: ` +
+				groups
+					.map((group) => group.name)
+					.filter((name) => !done.includes(name))
+					.join(', ') +
+				'.'
+			: undefined;
+	if (error instanceof SyncInputError) {
+		return new NodeOperationError(ctx.getNode(), error.message, { itemIndex: 0, description: partial });
+	}
+	const wrapped =
+		error instanceof NodeOperationError
+			? new NodeOperationError(ctx.getNode(), error)
+			: new NodeApiError(ctx.getNode(), error as JsonObject);
+	if (partial) wrapped.description = [wrapped.description, partial].filter(Boolean).join(' ');
+	return wrapped;
 }
 
 /** The few free-text fields of the report may quote an API message: scrub them (ids need no scrubbing). */

@@ -25,13 +25,36 @@ export interface EncodedAudienceState {
 	/** base64(gzip(ids joined with "\n")). */
 	ids: string;
 	savedAt: string;
+	/** What the audience looked like after this run's writes: what the next run expects to find. */
+	audience?: AudienceSnapshot;
+	/** When this sync last replaced the whole audience (ISO), for Full Resync Every. */
+	fullSyncAt?: string;
+	/** When a run last used this state (ISO, refreshed at most daily), so states nobody uses can be pruned. */
+	usedAt?: string;
 }
+
+/**
+ * The audience as Batch showed it once this run's writes were indexed. `updated` is null when the API
+ * gives no such field; `confirmed` is false when indexing had not finished, so nothing could be read.
+ */
+export interface AudienceSnapshot {
+	nbIds: number | null;
+	updated: string | null;
+	confirmed: boolean;
+}
+
+/** The bookkeeping saved next to the ids. */
+export type StateMeta = Pick<EncodedAudienceState, 'audience' | 'fullSyncAt' | 'usedAt'>;
 
 export type DecodedState = { ok: true; ids: string[] } | { ok: false; reason: string };
 
 const BATCH_SIZE = 5000;
 
-export async function encodeState(ids: readonly string[], now = new Date()): Promise<EncodedAudienceState> {
+export async function encodeState(
+	ids: readonly string[],
+	now = new Date(),
+	meta: StateMeta = {},
+): Promise<EncodedAudienceState> {
 	const hash = createHash('sha256');
 	const encoder = new TextEncoder();
 	const gzip = new CompressionStream('gzip');
@@ -50,7 +73,25 @@ export async function encodeState(ids: readonly string[], now = new Date()): Pro
 		checksum: hash.digest('hex'),
 		ids: Buffer.from(await compressed).toString('base64'),
 		savedAt: now.toISOString(),
+		...meta,
 	};
+}
+
+/** The bookkeeping of a stored state, each field kept only if well formed. */
+export function readStateMeta(state: unknown): StateMeta {
+	const raw = (state ?? {}) as Record<string, unknown>;
+	const meta: StateMeta = {};
+	const snapshot = raw.audience as Record<string, unknown> | undefined;
+	if (snapshot && typeof snapshot === 'object' && typeof snapshot.confirmed === 'boolean') {
+		meta.audience = {
+			nbIds: typeof snapshot.nbIds === 'number' ? snapshot.nbIds : null,
+			updated: typeof snapshot.updated === 'string' ? snapshot.updated : null,
+			confirmed: snapshot.confirmed,
+		};
+	}
+	if (typeof raw.fullSyncAt === 'string') meta.fullSyncAt = raw.fullSyncAt;
+	if (typeof raw.usedAt === 'string') meta.usedAt = raw.usedAt;
+	return meta;
 }
 
 /** The ids of a stored state, or why it is not exactly what was saved. */

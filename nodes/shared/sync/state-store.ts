@@ -24,6 +24,15 @@ export function audienceStateKey(family: string, accountKey: string, audienceNam
 	return `${family}:${accountHash}:${audienceName}`;
 }
 
+/** Every stored state of this workflow, by key (created empty when there is none yet). */
+export function storedStates(staticData: StaticDataObject): Record<string, unknown> {
+	const existing = staticData[ROOT_KEY];
+	if (existing && typeof existing === 'object') return existing as Record<string, unknown>;
+	const created: Record<string, unknown> = {};
+	staticData[ROOT_KEY] = created;
+	return created;
+}
+
 export function staticDataStateStore(staticData: StaticDataObject, key: string): AudienceStateStore {
 	const root = () => {
 		const existing = staticData[ROOT_KEY];

@@ -1,8 +1,9 @@
 /**
  * One audience sync, start to finish: look at the audience, create it if needed, choose what to send
  * (Sync changes checks its state against the audience first), send it, wait for indexing if asked,
- * remember what was sent, and report. Transport errors of the view/create steps propagate unchanged;
- * chunk failures are captured in the report, which the node turns into an error or a report item.
+ * remember what was sent and what the audience looked like after, and report. Transport errors of the
+ * view/create steps propagate unchanged; chunk failures are captured in the report, which the node turns
+ * into an error or a report item. Any error once writes may have started forgets the state.
  */
 import type { RetryPolicy } from '../retry';
 import { CallCounter } from './call-counter';
@@ -11,13 +12,22 @@ import { executePlan, type ExecutionOutcome } from './execute-plan';
 import { isIndexingDone, waitForIndexing } from './indexing';
 import type { CollectedMembers } from './member-collector';
 import { planSync, type SyncPlan } from './plan';
+import { diffIds } from './id-diff';
+import { estimateRemovals, removalLimitBreach, type RemovalEstimate } from './removal-limit';
 import { summarizeChunks, type SyncReport } from './report';
-import { decodeState, encodeState } from './state-codec';
+import { checkAudienceUnchanged, checkStateBookkeeping, distrust, type FallbackCheck, type TrustDecision } from './state-check';
+import { decodeState, encodeState, readStateMeta, type AudienceSnapshot, type EncodedAudienceState, type StateMeta } from './state-codec';
 import type { AudienceStateStore } from './state-store';
 import type { AudienceApi, AudienceView, SyncMode } from './types';
 
 /** A request the engine refuses before writing anything (the node shows it as a parameter error). */
 export class SyncInputError extends Error {}
+
+/** No valid id in the input: refused before any write, so a broken upstream cannot empty an audience. */
+export class NoValidIdsError extends SyncInputError {}
+
+/** How often a state in use is marked as used (marking rewrites the workflow's static data). */
+const USED_AT_REFRESH_MS = 24 * 3_600_000;
 
 export interface SyncOptions {
 	mode: SyncMode;
@@ -33,6 +43,11 @@ export interface SyncOptions {
 	/** Audience types the identifier type fits; an existing audience of another type is refused. */
 	acceptedTypes?: string[];
 	previewSize?: number;
+	/** Sync changes: Replace anyway when the last full Replace is older than this (hours; 0 or unset: never). */
+	fullResyncEveryHours?: number;
+	/** Refuse a run that would remove more than this percentage of the audience (unset: no limit). */
+	maxRemovedSharePercent?: number;
+	now?: () => Date;
 }
 
 export interface SyncResult {
@@ -44,7 +59,12 @@ export interface SyncResult {
 interface ModeDecision {
 	mode: SyncMode;
 	fallbackReason: string | null;
+	fallbackCheck: FallbackCheck | null;
+	/** The last run's ids, when its state was readable (also when another check sent the run to Replace). */
 	previousIds?: string[];
+	previousMeta: StateMeta;
+	/** The stored value as loaded, to mark it used without re-encoding it. */
+	stored?: unknown;
 	view: AudienceView;
 }
 
@@ -55,7 +75,8 @@ export async function syncAudience(
 	store: AudienceStateStore | undefined,
 	onEvent: SyncEventListener = () => {},
 ): Promise<SyncResult> {
-	const started = new Date();
+	const now = options.now ?? (() => new Date());
+	const started = now();
 	const counter = new CallCounter(options.retryPolicy, onEvent);
 	const notes: string[] = [];
 	if (members.counts.empty > 0) {
@@ -64,12 +85,16 @@ export async function syncAudience(
 	let view = await counter.call('View audience', async () => await api.view());
 	checkType(api.audienceName, view, options.acceptedTypes);
 	const nbIdsBefore = view.exists ? (view.nbIds ?? null) : null;
+	if (members.ids.length === 0 && (options.mode === 'syncChanges' || options.mode === 'replace')) {
+		throw new NoValidIdsError(noValidIdsMessage(api.audienceName, members, options.mode, nbIdsBefore));
+	}
 
 	const base = (): SyncReport => ({
 		audience: api.audienceName,
 		mode: options.mode,
 		effectiveMode: options.mode,
 		fallbackReason: null,
+		fallbackCheck: null,
 		dryRun: options.dryRun,
 		success: true,
 		audienceCreated: false,
@@ -104,7 +129,7 @@ export async function syncAudience(
 		durationMs: 0,
 	});
 	const finish = (report: SyncReport): SyncReport => {
-		const finished = new Date();
+		const finished = now();
 		report.requests = counter.requests;
 		report.retries = counter.retries;
 		report.finishedAt = finished.toISOString();
@@ -123,33 +148,30 @@ export async function syncAudience(
 		}
 		audienceCreated = true;
 		if (options.dryRun) notes.push(`Audience "${api.audienceName}" does not exist: it would be created.`);
-		else await counter.call('Create audience', async () => await api.create());
 	}
 
-	const decision = await decideMode(api, counter, options, store, view, onEvent);
+	const decision = await decideMode(api, counter, options, store, view, onEvent, now());
 	view = decision.view;
-	if (decision.mode === 'replace' && members.ids.length === 0) {
-		throw new SyncInputError(
-			`No valid identifiers to fill audience "${api.audienceName}" with: Batch's replace needs at least one id ` +
-				'(use the Delete operation to drop an audience)',
-		);
-	}
 	const plan = planSync({
 		mode: decision.mode,
 		ids: members.ids,
-		previousIds: decision.previousIds,
+		previousIds: decision.mode === 'syncChanges' ? decision.previousIds : undefined,
 		maxIdsPerCall: api.maxIdsPerCall,
 	});
+	const removals = removalsOf(plan, members, view, decision, options);
 	const planned: Partial<SyncReport> = {
 		effectiveMode: decision.mode,
 		fallbackReason: decision.fallbackReason,
+		fallbackCheck: decision.fallbackCheck,
 		audienceCreated,
 		toAdd: plan.toAdd,
 		toRemove: plan.toRemove,
 		unchanged: plan.unchanged,
 	};
+	const breach = removals && removalLimitBreach(api.audienceName, removals, options.maxRemovedSharePercent);
 
 	if (options.dryRun) {
+		if (breach) notes.push(`A real run would fail: ${breach}`);
 		const chunkDetails = plan.chunks.map((chunk) => ({
 			index: chunk.index,
 			action: chunk.action,
@@ -162,11 +184,47 @@ export async function syncAudience(
 				...planned,
 				chunks: { total: plan.chunks.length, applied: 0, failed: 0, notAttempted: plan.chunks.length },
 				chunkDetails,
-				preview: preview(plan, options.previewSize ?? 20),
+				preview: preview(plan, options.previewSize ?? 20, removals),
 			}),
 		};
 	}
+	if (breach) throw new SyncInputError(breach);
 
+	try {
+		if (audienceCreated) await counter.call('Create audience', async () => await api.create());
+		return await writeAndRemember(api, members, options, store, onEvent, counter, plan, decision, now, {
+			base,
+			finish,
+			planned,
+			notes,
+		});
+	} catch (error) {
+		// Writes may have reached Batch: the state no longer says what the audience holds.
+		store?.clear();
+		throw error;
+	}
+}
+
+interface ReportParts {
+	base: () => SyncReport;
+	finish: (report: SyncReport) => SyncReport;
+	planned: Partial<SyncReport>;
+	notes: string[];
+}
+
+/** Sends the plan, waits for indexing when asked (or when Sync changes must record the result), saves the state. */
+async function writeAndRemember(
+	api: AudienceApi,
+	members: CollectedMembers,
+	options: SyncOptions,
+	store: AudienceStateStore | undefined,
+	onEvent: SyncEventListener,
+	counter: CallCounter,
+	plan: SyncPlan,
+	decision: ModeDecision,
+	now: () => Date,
+	{ base, finish, planned, notes }: ReportParts,
+): Promise<SyncResult> {
 	const outcome = await executePlan(plan, api, counter, {
 		concurrency: options.concurrency,
 		extrasOf: (id) => members.extras.get(id),
@@ -198,32 +256,93 @@ export async function syncAudience(
 		};
 	}
 
-	let indexingState = plan.chunks.length === 0 ? 'NOTHING_SENT' : 'NOT_WAITED';
+	const wrote = plan.chunks.length > 0;
+	const syncChanges = options.mode === 'syncChanges';
+	let indexingState = wrote ? 'NOT_WAITED' : 'NOTHING_SENT';
 	let nbIdsAfter: number | null = null;
-	const lastToken = outcome.indexingTokens[outcome.indexingTokens.length - 1];
-	if (options.waitForIndexing && plan.chunks.length > 0) {
+	let after: AudienceView | undefined;
+	// Sync changes records what the audience looks like once its writes are indexed: the next run compares.
+	if (wrote && (options.waitForIndexing || syncChanges)) {
 		const waited = await waitForIndexing(
 			api,
 			counter,
-			lastToken,
+			outcome.indexingTokens[outcome.indexingTokens.length - 1],
 			{ maxWaitMs: options.maxIndexingWaitMs, firstPollMs: options.indexingPollMs },
 			onEvent,
 		);
-		indexingState = waited.state;
+		if (options.waitForIndexing) indexingState = waited.state;
 		nbIdsAfter = waited.view.nbIds ?? null;
+		after = isIndexingDone(waited.state) ? waited.view : undefined;
 	}
 
 	let stateSaved = false;
-	if (options.mode === 'syncChanges') {
-		if (plan.chunks.length > 0 || decision.mode !== 'syncChanges') {
-			store?.save(await encodeState(members.ids));
-		}
+	if (syncChanges) {
 		stateSaved = store !== undefined;
+		if (wrote) {
+			const snapshot = snapshotOf(after);
+			if (snapshot.confirmed && snapshot.nbIds !== null && snapshot.nbIds !== members.ids.length) {
+				notes.push(
+					`Batch counts ${snapshot.nbIds} ids in the audience after this run, which sent ${members.ids.length}: ids Batch ` +
+						'does not know (profile audiences only keep known users), or another writer at the same time.',
+				);
+			}
+			if (!snapshot.confirmed) {
+				notes.push('Batch had not finished indexing within Max Indexing Wait: the next run will fill the audience with Replace.');
+			}
+			const savedAt = now();
+			store?.save(
+				await encodeState(members.ids, savedAt, {
+					audience: snapshot,
+					fullSyncAt: decision.mode === 'replace' ? savedAt.toISOString() : decision.previousMeta.fullSyncAt,
+					usedAt: savedAt.toISOString(),
+				}),
+			);
+		} else {
+			markUsed(store, decision, now());
+		}
 	} else {
 		// Add, Remove and Replace change the audience behind Sync changes' back: forget its state.
 		store?.clear();
 	}
 	return { report: finish({ ...base(), ...sent, indexingState, nbIdsAfter, stateSaved }) };
+}
+
+function snapshotOf(view: AudienceView | undefined): AudienceSnapshot {
+	if (!view) return { nbIds: null, updated: null, confirmed: false };
+	return { nbIds: view.nbIds ?? null, updated: view.updated ?? null, confirmed: true };
+}
+
+/** A state used without writes is left as it is, but marked used once a day so it is not pruned. */
+function markUsed(store: AudienceStateStore | undefined, decision: ModeDecision, now: Date): void {
+	const usedAt = decision.previousMeta.usedAt ? Date.parse(decision.previousMeta.usedAt) : Number.NaN;
+	if (!store || decision.stored === undefined) return;
+	if (!Number.isNaN(usedAt) && now.getTime() - usedAt < USED_AT_REFRESH_MS) return;
+	store.save({ ...(decision.stored as EncodedAudienceState), usedAt: now.toISOString() });
+}
+
+/** Removals are estimated only when someone will look at them: the limit is set, or a dry run previews. */
+function removalsOf(
+	plan: SyncPlan,
+	members: CollectedMembers,
+	view: AudienceView,
+	decision: ModeDecision,
+	options: SyncOptions,
+): RemovalEstimate | undefined {
+	if (options.maxRemovedSharePercent === undefined && !options.dryRun) return undefined;
+	const audienceSize = view.exists ? (view.nbIds ?? null) : 0;
+	const kept =
+		plan.mode === 'replace' && decision.previousIds ? diffIds(decision.previousIds, members.ids).unchanged : undefined;
+	return estimateRemovals(plan, members.ids.length, audienceSize, decision.previousIds, kept);
+}
+
+function noValidIdsMessage(audience: string, members: CollectedMembers, mode: SyncMode, nbIds: number | null): string {
+	const { received, empty, nonString, tooLong } = members.counts;
+	const what = mode === 'syncChanges' ? 'Sync Changes would have removed every member' : 'Replace would have emptied it';
+	return (
+		`No valid identifier in the input for audience "${audience}": ${received} received (${empty} empty, ` +
+		`${nonString} not text, ${tooLong} too long). Nothing was written: ${what}` +
+		`${nbIds ? ` (${nbIds} ids)` : ''}. To empty an audience on purpose, use the Delete operation.`
+	);
 }
 
 async function decideMode(
@@ -233,21 +352,46 @@ async function decideMode(
 	store: AudienceStateStore | undefined,
 	firstView: AudienceView,
 	onEvent: SyncEventListener,
+	now: Date,
 ): Promise<ModeDecision> {
-	const replace = (fallbackReason: string, view = firstView): ModeDecision => ({ mode: 'replace', fallbackReason, view });
-	if (options.mode !== 'syncChanges') return { mode: options.mode, fallbackReason: null, view: firstView };
-	if (!firstView.exists) return replace('The audience did not exist yet: it is filled with Replace.');
+	const decided = (mode: SyncMode, trust: TrustDecision, view: AudienceView, state: Partial<ModeDecision> = {}): ModeDecision => ({
+		mode,
+		fallbackReason: trust.trusted ? null : trust.reason,
+		fallbackCheck: trust.trusted ? null : trust.check,
+		previousMeta: {},
+		view,
+		...state,
+	});
+	if (options.mode !== 'syncChanges') return decided(options.mode, { trusted: true }, firstView);
 	const stored = store?.load();
+	if (!firstView.exists) {
+		return decided('replace', distrust('audienceMissing', 'The audience did not exist yet: it is filled with Replace.'), firstView);
+	}
 	if (stored === undefined) {
-		return replace(
-			'No state from an earlier run (first run, or a manual execution: n8n keeps static data only for ' +
-				'production executions): the audience is filled with Replace.',
+		return decided(
+			'replace',
+			distrust(
+				'noState',
+				'No state from an earlier run (first run, or a manual execution: n8n keeps static data only for ' +
+					'production executions): the audience is filled with Replace.',
+			),
+			firstView,
 		);
 	}
 	const decoded = await decodeState(stored);
-	if (!decoded.ok) return replace(`The stored state is unusable (${decoded.reason}): the audience is filled with Replace.`);
+	if (!decoded.ok) {
+		return decided(
+			'replace',
+			distrust('unreadableState', `The stored state is unusable (${decoded.reason}): the audience is filled with Replace.`),
+			firstView,
+		);
+	}
+	const meta = readStateMeta(stored);
+	const state = { previousIds: decoded.ids, previousMeta: meta, stored };
+	const bookkeeping = checkStateBookkeeping(meta, now, options.fullResyncEveryHours);
+	if (!bookkeeping.trusted) return decided('replace', bookkeeping, firstView, state);
 
-	// nb_ids lags while Batch indexes: compare only once the audience is indexed.
+	// nb_ids and updated lag while Batch indexes: compare only once the audience is indexed.
 	let view = firstView;
 	if (!isIndexingDone(view.indexingState ?? 'APPLIED')) {
 		view = (
@@ -261,17 +405,12 @@ async function decideMode(
 			)
 		).view;
 		if (!isIndexingDone(view.indexingState ?? 'APPLIED')) {
-			return replace('The audience was still being indexed, so its size could not be checked against the state.', view);
+			const reason = 'The audience was still being indexed, so it could not be checked against the state: it is filled with Replace.';
+			return decided('replace', distrust('stillIndexing', reason), view, state);
 		}
 	}
-	if (view.nbIds !== undefined && view.nbIds !== decoded.ids.length) {
-		return replace(
-			`The audience holds ${view.nbIds} ids but the last sync left ${decoded.ids.length}: it changed outside this ` +
-				'sync, so it is filled with Replace.',
-			view,
-		);
-	}
-	return { mode: 'syncChanges', fallbackReason: null, previousIds: decoded.ids, view };
+	const unchanged = checkAudienceUnchanged(meta.audience!, view);
+	return decided(unchanged.trusted ? 'syncChanges' : 'replace', unchanged, view, state);
 }
 
 function checkType(name: string, view: AudienceView, accepted: string[] | undefined): void {
@@ -282,7 +421,7 @@ function checkType(name: string, view: AudienceView, accepted: string[] | undefi
 	);
 }
 
-function preview(plan: SyncPlan, size: number): { add: string[]; remove: string[] } {
+function preview(plan: SyncPlan, size: number, removals: RemovalEstimate | undefined): NonNullable<SyncReport['preview']> {
 	const take = (keep: (action: string) => boolean) => {
 		const ids: string[] = [];
 		for (const chunk of plan.chunks) {
@@ -294,7 +433,13 @@ function preview(plan: SyncPlan, size: number): { add: string[]; remove: string[
 		}
 		return ids;
 	};
-	return { add: take((action) => action !== 'remove'), remove: take((action) => action === 'remove') };
+	return {
+		add: take((action) => action !== 'remove'),
+		remove: take((action) => action === 'remove'),
+		removeCount: removals?.count ?? plan.toRemove,
+		removeCountIsLowerBound: removals?.atLeast ?? false,
+		removeShare: removals ? Math.round(removals.share * 10000) / 10000 : 0,
+	};
 }
 
 function unappliedIds(plan: SyncPlan, outcome: ExecutionOutcome): string[] {

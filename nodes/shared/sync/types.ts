@@ -28,6 +28,8 @@ export interface AudienceView {
 	indexingState?: IndexingState | string;
 	/** The audience type as the API spells it (`custom_ids`, `CUSTOM_ID`...). */
 	type?: string;
+	/** When Batch last changed the audience, as the API spells it: what tells Sync changes of outside writes. */
+	updated?: string;
 }
 
 /** Reads the fields both audience APIs answer to a view (`nb_ids`, `indexing_state`, `type`). */
@@ -38,6 +40,7 @@ export function parseAudienceView(body: unknown): AudienceView {
 		nbIds: typeof fields.nb_ids === 'number' ? fields.nb_ids : undefined,
 		indexingState: typeof fields.indexing_state === 'string' ? fields.indexing_state : undefined,
 		type: typeof fields.type === 'string' ? fields.type : undefined,
+		updated: typeof fields.updated === 'string' || typeof fields.updated === 'number' ? String(fields.updated) : undefined,
 	};
 }
 
