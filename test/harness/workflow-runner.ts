@@ -65,7 +65,7 @@ export interface WorkflowRunResult {
 	run: IRun;
 }
 
-class NodeTypeRegistry implements INodeTypes {
+export class NodeTypeRegistry implements INodeTypes {
 	private readonly byName = new Map<string, INodeType | IVersionedNodeType>();
 
 	private packageLoaded = false;
@@ -96,7 +96,7 @@ class NodeTypeRegistry implements INodeTypes {
 	}
 }
 
-class TestCredentialsHelper extends ICredentialsHelper {
+export class TestCredentialsHelper extends ICredentialsHelper {
 	constructor(
 		private readonly types: Record<string, ICredentialType>,
 		private readonly data: Record<string, ICredentialDataDecryptedObject>,
