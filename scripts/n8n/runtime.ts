@@ -55,8 +55,8 @@ export function ensureN8nInstalled(): N8nRuntime {
 	};
 }
 
-/** A fresh n8n user folder with the built package installed as a community package. */
-export function prepareUserFolder(userFolder = mkdtempSync(path.join(tmpdir(), 'n8n-e2e-'))): string {
+/** `npm pack` of the built package into a new folder; returns the tarball's path. */
+export function packPackage(): string {
 	const packDir = mkdtempSync(path.join(tmpdir(), 'n8n-pack-'));
 	const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', packDir], {
 		cwd: REPO_ROOT,
@@ -65,12 +65,21 @@ export function prepareUserFolder(userFolder = mkdtempSync(path.join(tmpdir(), '
 		.trim()
 		.split('\n')
 		.pop()!;
+	return path.join(packDir, tarball);
+}
+
+/**
+ * A fresh n8n user folder with the built package installed as a community package: from `tarball` when
+ * given (one pack for several instances, e.g. a queue-mode main and its workers), else packed now.
+ */
+export function prepareUserFolder(userFolder = mkdtempSync(path.join(tmpdir(), 'n8n-e2e-')), tarball?: string): string {
+	const packed = tarball ?? packPackage();
 	const nodesDir = path.join(userFolder, '.n8n/nodes');
 	const target = path.join(nodesDir, 'node_modules', PACKAGE_NAME);
 	rmSync(target, { recursive: true, force: true });
 	mkdirSync(target, { recursive: true });
-	execFileSync('tar', ['-xzf', path.join(packDir, tarball), '-C', target, '--strip-components=1']);
-	rmSync(packDir, { recursive: true, force: true });
+	execFileSync('tar', ['-xzf', packed, '-C', target, '--strip-components=1']);
+	if (!tarball) rmSync(path.dirname(packed), { recursive: true, force: true });
 	writeFileSync(
 		path.join(nodesDir, 'package.json'),
 		JSON.stringify({ name: 'installed-nodes', private: true, dependencies: { [PACKAGE_NAME]: '*' } }, null, 2),
