@@ -7,9 +7,10 @@ import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
 import { epochToIso } from '../helpers/cohortFields';
 import type { AmplitudeCohort } from '../transport/cohorts';
 import { amplitudeCredentials } from '../transport/request';
-import { budgetOf, budgetRefusal, exportsInMonth, withOneMoreExport } from './export-budget';
+import { budgetOf, exportsInMonth } from './export-budget';
+import { countExportStarted, planExport, recordExportCompleted } from './export-plan';
 import { projectKeyOf, staticDataExportStore, type ExportRecordStore } from './export-records';
-import { decideSkip, maxAgeHoursOf, type ListedCohortState } from './skip-unchanged';
+import { maxAgeHoursOf, type ListedCohortState } from './skip-unchanged';
 
 export interface ExportGuardOptions {
 	skipIfUnchanged?: boolean;
@@ -52,44 +53,41 @@ export async function guardExport(
 	const project = projectKeyOf(String(credentials.apiKey ?? ''));
 	const records = store ?? staticDataExportStore(ctx.getWorkflowStaticData('global'), ctx.getWorkflowStaticData('node'));
 	const cohortId = String(cohort.id);
+	const label = `Cohort "${cohort.name ?? cohortId}"`;
 	const listed = listedState(cohort);
 	const production = ctx.getMode() !== 'manual';
-
-	if (options.skipIfUnchanged === true && production && !options.resuming) {
-		const decision = decideSkip(
-			records.cohortRecord(project, cohortId),
-			listed,
-			Date.now(),
-			maxAgeHoursOf(options.exportAtLeastEveryHours),
-		);
-		ctx.logger.info(`Amplitude cohort ${cohortId}: ${decision.skip ? decision.reason : `exporting: ${decision.reason}`}`);
-		if (decision.skip) {
-			hint(ctx, `Cohort "${cohort.name ?? cohortId}": ${decision.reason}`);
-			return undefined;
-		}
-	}
-
 	const budget = budgetOf(options.monthlyExportBudget);
-	if (!options.resuming) {
-		const refusal = budgetRefusal(exportsInMonth(records.monthlyCount(project), Date.now()), budget, Date.now());
-		if (refusal) throw new NodeOperationError(ctx.getNode(), refusal, { itemIndex });
+
+	const plan = planExport(records, project, cohortId, listed, Date.now(), {
+		skipIfUnchanged: options.skipIfUnchanged === true,
+		maxAgeHours: maxAgeHoursOf(options.exportAtLeastEveryHours),
+		budget,
+		production,
+		resuming: options.resuming,
+	});
+	if (plan.action === 'refuse') throw new NodeOperationError(ctx.getNode(), plan.reason, { itemIndex });
+	if (plan.action === 'skip') {
+		ctx.logger.info(`Amplitude cohort ${cohortId}: ${plan.reason}`);
+		hint(ctx, `${label}: ${plan.reason}`);
+		return undefined;
 	}
+	if (plan.reason) ctx.logger.info(`Amplitude cohort ${cohortId}: exporting: ${plan.reason}`);
 
 	return {
 		exportsThisMonth: () => exportsInMonth(records.monthlyCount(project), Date.now()),
 		exportStarted: () => {
-			records.saveMonthlyCount(project, withOneMoreExport(records.monthlyCount(project), Date.now()));
+			countExportStarted(records, project, Date.now());
 		},
 		exportCompleted: () => {
 			const count = exportsInMonth(records.monthlyCount(project), Date.now());
 			hint(
 				ctx,
-				`Cohort "${cohort.name ?? cohortId}": ${count} export${count === 1 ? '' : 's'} of this Amplitude project started by this workflow this month` +
+				`${label}: ${count} export${count === 1 ? '' : 's'} of this Amplitude project started by this workflow this month` +
 					(budget === undefined ? '' : ` (budget ${budget})`) +
 					(production ? '' : '; manual runs always export, and n8n does not save their count'),
 				budget !== undefined && count >= budget * 0.8 ? 'warning' : 'info',
 			);
-			if (production) records.saveCohortRecord(project, cohortId, { ...listed, exportedAt: new Date().toISOString() });
+			if (production) recordExportCompleted(records, project, cohortId, listed, Date.now());
 		},
 	};
 }
