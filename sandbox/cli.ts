@@ -28,6 +28,11 @@ const HELP = `Usage: npm run sandbox -- [options]
   --server-errors-fraction F  answer 5xx to a fraction F of requests
   --server-error-status S     500, 502, 503 or 504 (default 500)
   --latency-ms N              added before every answer
+  --concurrency-limit N       concurrent requests per project before a 429 (Amplitude: 5, the default)
+  --busy-requests N           requests other tools keep in flight on the project (count against the limit)
+  --parallel-exports N        exports running at once per project before a 429 (Amplitude: 4; default 0, off)
+  --busy-exports N            exports other tools keep running on the project (count against that limit)
+  --exports-per-10-minutes N  export requests per 10 minutes before a 429 (Amplitude: 60; default 0, off)
   --recompute-every S         recompute every cohort every S seconds (new lastComputed; cohorts with churn change members)
   --help`;
 
@@ -80,6 +85,11 @@ async function main() {
 			'server-error-status': { type: 'string' },
 			'latency-ms': { type: 'string' },
 			'recompute-every': { type: 'string' },
+			'concurrency-limit': { type: 'string' },
+			'busy-requests': { type: 'string' },
+			'parallel-exports': { type: 'string' },
+			'busy-exports': { type: 'string' },
+			'exports-per-10-minutes': { type: 'string' },
 			help: { type: 'boolean' },
 		},
 	});
@@ -97,6 +107,20 @@ async function main() {
 	if (values.gzip) amplitude.knobs.gzip = values.gzip as typeof amplitude.knobs.gzip;
 	if (values['expire-s3-links']) amplitude.knobs.expireNextS3Links = Number(values['expire-s3-links']);
 	if (values['reset-downloads']) amplitude.knobs.resetNextDownloads = Number(values['reset-downloads']);
+
+	const limits = [
+		['concurrency-limit', 'concurrencyLimit'],
+		['busy-requests', 'busyRequests'],
+		['parallel-exports', 'parallelExportLimit'],
+		['busy-exports', 'busyExports'],
+		['exports-per-10-minutes', 'exportRequestsPer10Minutes'],
+	] as const;
+	for (const [flag, knob] of limits) {
+		const text = values[flag];
+		if (text === undefined) continue;
+		if (!Number.isInteger(Number(text)) || Number(text) < 0) throw new Error(`--${flag} expects a whole number, got "${text}"`);
+		amplitude.knobs[knob] = Number(text);
+	}
 
 	const recomputeSeconds = Number(values['recompute-every'] ?? 0);
 	if (values['recompute-every'] !== undefined && !(recomputeSeconds > 0)) throw new Error('--recompute-every expects a number of seconds above 0');

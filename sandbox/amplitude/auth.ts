@@ -41,7 +41,7 @@ export function requireApp(context: SandboxContext, handler: AppHandler): RouteH
 			return;
 		}
 		const running = context.inFlight.get(apiKey) ?? 0;
-		if (running >= context.knobs.concurrencyLimit) {
+		if (running + context.knobs.busyRequests >= context.knobs.concurrencyLimit) {
 			sendError(
 				res,
 				429,

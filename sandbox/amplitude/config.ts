@@ -60,6 +60,11 @@ export interface AmplitudeKnobs {
 	resetAfterBytes: number;
 	/** Concurrent /api requests per API key beyond which the answer is 429. */
 	concurrencyLimit: number;
+	/**
+	 * Requests other tools of the same project keep in flight (the limit is shared with the Dashboard REST
+	 * API): they count against `concurrencyLimit` as if they were running.
+	 */
+	busyRequests: number;
 	/** Status for an export of an unknown cohort (UNCONFIRMED in the contract). */
 	unknownCohortStatus: 400 | 404;
 	/** Unit of lastMod / createdAt / lastComputed in the cohort list (UNCONFIRMED). */
@@ -74,6 +79,8 @@ export interface AmplitudeKnobs {
 	/** Single-cohort request limits (Amplitude: 60 per 10 minutes, 4 running at once); 0 = not enforced. */
 	exportRequestsPer10Minutes: number;
 	parallelExportLimit: number;
+	/** Exports other tools of the same project keep running: they count against `parallelExportLimit`. */
+	busyExports: number;
 }
 
 export const DEFAULT_KNOBS: AmplitudeKnobs = {
@@ -86,6 +93,7 @@ export const DEFAULT_KNOBS: AmplitudeKnobs = {
 	resetNextDownloads: 0,
 	resetAfterBytes: 16_384,
 	concurrencyLimit: 5,
+	busyRequests: 0,
 	unknownCohortStatus: 404,
 	timestampUnit: 'seconds',
 	propertyHeaderStyle: 'plain',
@@ -94,6 +102,7 @@ export const DEFAULT_KNOBS: AmplitudeKnobs = {
 	uploadIdField: 'cohortId',
 	exportRequestsPer10Minutes: 0,
 	parallelExportLimit: 0,
+	busyExports: 0,
 };
 
 /** Values chosen so a CSV reader meets commas, quotes, a newline, accents and empty fields. */

@@ -38,12 +38,13 @@ export class ExportJobs {
 	}
 
 	/** Amplitude's single-cohort limits (0 = not enforced). */
-	checkLimits(apiKey: string, now: number, perTenMinutes: number, parallel: number): ExportLimitVerdict {
+	/** `busy`: exports other tools are running on the same project, counted against `parallel`. */
+	checkLimits(apiKey: string, now: number, perTenMinutes: number, parallel: number, busy = 0): ExportLimitVerdict {
 		const mine = this.jobs.filter((job) => job.apiKey === apiKey);
 		if (perTenMinutes > 0 && mine.filter((job) => now - job.startedAt < TEN_MINUTES_MS).length >= perTenMinutes) {
 			return { allowed: false, reason: `Exceeded the limit of ${perTenMinutes} cohort requests per 10 minutes for this project.` };
 		}
-		if (parallel > 0 && mine.filter((job) => !job.failedStatus && job.readyAt > now).length >= parallel) {
+		if (parallel > 0 && mine.filter((job) => !job.failedStatus && job.readyAt > now).length + busy >= parallel) {
 			return { allowed: false, reason: `Exceeded the limit of ${parallel} parallel cohort requests for this project.` };
 		}
 		return { allowed: true };

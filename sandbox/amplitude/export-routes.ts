@@ -14,8 +14,8 @@ export function startExport(context: SandboxContext): AppHandler {
 			return;
 		}
 		const now = Date.now();
-		const { exportRequestsPer10Minutes, parallelExportLimit } = context.knobs;
-		const verdict = context.exports.checkLimits(apiKey, now, exportRequestsPer10Minutes, parallelExportLimit);
+		const { exportRequestsPer10Minutes, parallelExportLimit, busyExports } = context.knobs;
+		const verdict = context.exports.checkLimits(apiKey, now, exportRequestsPer10Minutes, parallelExportLimit, busyExports);
 		if (!verdict.allowed) {
 			sendError(res, 429, verdict.reason);
 			return;

@@ -320,6 +320,27 @@ describe('2. start an export', () => {
 		expect(response.status).toBe(429);
 		expect(response.json().error).toMatch(/10 minutes/);
 	});
+
+	it('counts exports other tools keep running against the parallel limit (busyExports)', async () => {
+		sb.knobs.exportDurationMs = 300;
+		sb.knobs.parallelExportLimit = 4;
+		sb.knobs.busyExports = 3;
+		await startExport(SMALL.id);
+		const refused = await api(`/api/5/cohorts/request/${SMALL.id}`);
+		expect(refused.status).toBe(429);
+		expect(refused.json().error).toMatch(/4 parallel/);
+		sb.knobs.busyExports = 2;
+		expect((await api(`/api/5/cohorts/request/${SMALL.id}`)).status).toBe(202);
+	});
+
+	it('counts requests other tools keep in flight against the concurrency limit (busyRequests)', async () => {
+		sb.knobs.busyRequests = 5;
+		const refused = await api('/api/3/cohorts');
+		expect(refused.status).toBe(429);
+		expect(refused.json().error).toMatch(/concurrent limit of 5/);
+		sb.knobs.busyRequests = 4;
+		expect((await api('/api/3/cohorts')).status).toBe(200);
+	});
 });
 
 describe('3. poll', () => {
