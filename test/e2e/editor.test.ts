@@ -4,7 +4,7 @@
  * and audience pickers, whose lists come live from the sandboxes. Screenshots go to SCREENSHOT_DIR
  * (docs/screenshots with `npm run screenshots`, a temporary folder otherwise).
  */
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -97,6 +97,25 @@ describe('the editor in a real browser', () => {
 			}),
 		);
 	}
+
+	it('serves each of our nodes with the categories and documentation links of its codex file', async () => {
+		// What the editor's nodes panel reads: n8n's node types, each with the codex n8n's loader found
+		// beside the node's .js file in the installed package (none if the package shipped no codex).
+		const response = await fetch(`${editor.url}/types/nodes.json`, { headers: { cookie: `n8n-auth=${editor.authCookie}` } });
+		expect(response.status).toBe(200);
+		const served = (await response.json()) as Array<{ name: string; codex?: { categories?: string[]; resources?: { primaryDocumentation?: unknown } } }>;
+		const manifest = JSON.parse(readFileSync(path.join(__dirname, '../../package.json'), 'utf8')) as { n8n: { nodes: string[] } };
+		for (const node of manifest.n8n.nodes) {
+			const codexFile = path.join(__dirname, '../..', node.replace(/^dist\//, '').replace(/\.js$/, '.json'));
+			const codex = JSON.parse(readFileSync(codexFile, 'utf8')) as { node: string; categories: string[]; resources: { primaryDocumentation: unknown } };
+			const type = served.find((entry) => entry.name === codex.node);
+			expect({ name: type?.name, categories: type?.codex?.categories, docs: type?.codex?.resources?.primaryDocumentation }).toEqual({
+				name: codex.node,
+				categories: codex.categories,
+				docs: codex.resources.primaryDocumentation,
+			});
+		}
+	});
 
 	it('renders the profile example with our nodes and their icons', async () => {
 		await openWorkflow('cohort-to-batch-profile.json');
