@@ -319,6 +319,21 @@ describe('Sync changes stays exact under production conditions', () => {
 		});
 	});
 
+	it('a big dry run keeps 20 ids per list in JSON, every planned change in a CSV, and says so in a hint', async () => {
+		const run = await runWorkflow(workflow({ dryRun: true }), { credentials: appCredentials(sb), mode: 'trigger', triggerItems: idItems(ids(12_000)) });
+		const report = reportOf(run);
+		expect((report.preview as IDataObject).add).toHaveLength(20);
+		const file = run.nodes.Sync.items[0][0].binary?.preview;
+		const lines = Buffer.from(file!.data, 'base64').toString().trim().split('\n');
+		expect(lines[0]).toBe('"action","id"');
+		expect(lines.slice(1)).toHaveLength(12_000);
+		expect(lines[1]).toBe('"replace","user-0000000"');
+		const runs = run.run.data.resultData.runData.Sync;
+		expect((runs[runs.length - 1] as { hints?: Array<{ message: string }> }).hints).toEqual([
+			expect.objectContaining({ message: expect.stringContaining('lists 12000 ids: they are in its binary fields') }),
+		]);
+	});
+
 	it('prunes the states of audiences no run used for 30 days', async () => {
 		const first = await production(['a']);
 		const data = persisted(first.staticData);

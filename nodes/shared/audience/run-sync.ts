@@ -25,6 +25,7 @@ import { groupItemsByAudience, type AudienceGroup } from './audience-groups';
 import type { AudienceBackend, BackendFactory } from './backend';
 import { progressListener } from './progress';
 import { readMembers, type IdentifierSource } from './read-members';
+import { reportItem, type ReportItem } from './report-item';
 import { readSyncSettings } from './settings';
 
 const SHOWN_FAILED_IDS = 20;
@@ -46,7 +47,7 @@ export async function executeSync(
 			try {
 				const backend = await backendFor(ctx, group.itemIndexes[0]);
 				secrets = backend.secrets;
-				output.push({ json: (await syncOne(ctx, operation, backend, group, items)) as unknown as IDataObject, pairedItem });
+				output.push({ ...(await syncOne(ctx, operation, backend, group, items)), pairedItem });
 				done.push(group.name);
 			} catch (error) {
 				if (!ctx.continueOnFail()) throw error;
@@ -71,7 +72,7 @@ async function syncOne(
 	backend: AudienceBackend,
 	group: AudienceGroup,
 	items: INodeExecutionData[],
-): Promise<SyncReport> {
+): Promise<ReportItem> {
 	const first = group.itemIndexes[0];
 	const settings = readSyncSettings(ctx, operation, first);
 	const collector = new MemberCollector(backend.maxIdLength);
@@ -94,7 +95,7 @@ async function syncOne(
 		}
 	});
 	const report = shownReport(result.report, backend.secrets);
-	if (result.error === undefined || ctx.continueOnFail()) return report;
+	if (result.error === undefined || ctx.continueOnFail()) return await reportItem(ctx, report, result.plannedChunks);
 	throw chunkFailure(ctx, result, report);
 }
 

@@ -11,7 +11,7 @@ import type { SyncEventListener } from './events';
 import { executePlan, type ExecutionOutcome } from './execute-plan';
 import { isIndexingDone, waitForIndexing } from './indexing';
 import type { CollectedMembers } from './member-collector';
-import { planSync, type SyncPlan } from './plan';
+import { planSync, type PlannedChunk, type SyncPlan } from './plan';
 import { diffIds } from './id-diff';
 import { estimateRemovals, removalLimitBreach, type RemovalEstimate } from './removal-limit';
 import { summarizeChunks, type SyncReport } from './report';
@@ -54,6 +54,8 @@ export interface SyncResult {
 	report: SyncReport;
 	/** Set when a chunk failed for good: the transport's error for it. */
 	error?: unknown;
+	/** Dry run: every call the run would make, for the full preview (the report shows the first ids). */
+	plannedChunks?: PlannedChunk[];
 }
 
 interface ModeDecision {
@@ -186,6 +188,7 @@ export async function syncAudience(
 				chunkDetails,
 				preview: preview(plan, options.previewSize ?? 20, removals),
 			}),
+			plannedChunks: plan.chunks,
 		};
 	}
 	if (breach) throw new SyncInputError(breach);
