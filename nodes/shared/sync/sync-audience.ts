@@ -117,6 +117,8 @@ export async function syncAudience(
 		removed: 0,
 		requests: counter.requests,
 		retries: counter.retries,
+		throttled: counter.throttled,
+		throttledMs: counter.throttledMs,
 		chunks: { total: 0, applied: 0, failed: 0, notAttempted: 0 },
 		chunkDetails: [],
 		indexingTokens: [],
@@ -134,6 +136,8 @@ export async function syncAudience(
 		const finished = now();
 		report.requests = counter.requests;
 		report.retries = counter.retries;
+		report.throttled = counter.throttled;
+		report.throttledMs = counter.throttledMs;
 		report.finishedAt = finished.toISOString();
 		report.durationMs = finished.getTime() - started.getTime();
 		return report;
@@ -195,17 +199,24 @@ export async function syncAudience(
 
 	try {
 		if (audienceCreated) await counter.call('Create audience', async () => await api.create());
-		return await writeAndRemember(api, members, options, store, onEvent, counter, plan, decision, now, {
-			base,
-			finish,
-			planned,
-			notes,
-		});
+		const run: SyncRun = { api, members, options, store, onEvent, counter, now };
+		return await writeAndRemember(run, plan, decision, { base, finish, planned, notes });
 	} catch (error) {
 		// Writes may have reached Batch: the state no longer says what the audience holds.
 		store?.clear();
 		throw error;
 	}
+}
+
+/** What every step of one sync works with. */
+interface SyncRun {
+	api: AudienceApi;
+	members: CollectedMembers;
+	options: SyncOptions;
+	store: AudienceStateStore | undefined;
+	onEvent: SyncEventListener;
+	counter: CallCounter;
+	now: () => Date;
 }
 
 interface ReportParts {
@@ -217,15 +228,9 @@ interface ReportParts {
 
 /** Sends the plan, waits for indexing when asked (or when Sync changes must record the result), saves the state. */
 async function writeAndRemember(
-	api: AudienceApi,
-	members: CollectedMembers,
-	options: SyncOptions,
-	store: AudienceStateStore | undefined,
-	onEvent: SyncEventListener,
-	counter: CallCounter,
+	{ api, members, options, store, onEvent, counter, now }: SyncRun,
 	plan: SyncPlan,
 	decision: ModeDecision,
-	now: () => Date,
 	{ base, finish, planned, notes }: ReportParts,
 ): Promise<SyncResult> {
 	const outcome = await executePlan(plan, api, counter, {
