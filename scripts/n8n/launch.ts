@@ -25,6 +25,8 @@ export const OWNER = {
 
 export interface LaunchedEditor {
 	url: string;
+	/** n8n's user folder: the package is installed in its .n8n/nodes/node_modules. */
+	userFolder: string;
 	/** Session cookie of the owner (`n8n-auth`). */
 	authCookie: string;
 	workflowIds: Record<string, string>;
@@ -45,7 +47,9 @@ export async function freePort(): Promise<number> {
 	});
 }
 
-export async function launchEditor(options: { port?: number; amplitudePort?: number; batchPort?: number; build?: boolean } = {}): Promise<LaunchedEditor> {
+export async function launchEditor(
+	options: { port?: number; amplitudePort?: number; batchPort?: number; build?: boolean; env?: Record<string, string> } = {},
+): Promise<LaunchedEditor> {
 	const runtime = ensureN8nInstalled();
 	if (options.build !== false) execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, stdio: 'inherit' });
 	const userFolder = prepareUserFolder();
@@ -67,7 +71,7 @@ export async function launchEditor(options: { port?: number; amplitudePort?: num
 	writeFileSync(workflowsFile, JSON.stringify(workflows));
 	await runN8nCli(runtime, userFolder, ['import:workflow', `--input=${workflowsFile}`]);
 
-	const server = await startN8nServer(runtime, userFolder, options.port ?? (await freePort()), {}, await freePort());
+	const server = await startN8nServer(runtime, userFolder, options.port ?? (await freePort()), options.env ?? {}, await freePort());
 	const setup = await fetch(`${server.url}/rest/owner/setup`, {
 		method: 'POST',
 		headers: { 'content-type': 'application/json' },
@@ -84,6 +88,7 @@ export async function launchEditor(options: { port?: number; amplitudePort?: num
 
 	return {
 		url: server.url,
+		userFolder,
 		authCookie: cookie,
 		workflowIds,
 		amplitude,
