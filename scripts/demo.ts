@@ -1,7 +1,8 @@
 /**
  * `npm run demo`: the main job, end to end, in under a minute. Runs examples/cohort-to-batch-profile.json
- * (Amplitude Get cohort → Batch Profile Upsert audience, Sync changes) through n8n's own engine twice:
- * a first full sync, then a re-sync after the cohort changed, and prints what happened.
+ * (Amplitude Get cohort → Batch Profile Upsert audience, Sync changes) through n8n's own engine three times:
+ * a first full sync, a re-sync after the cohort changed, and a run that Skip If Unchanged stops before any
+ * export (nothing changed), and prints what happened.
  *
  * Against the built-in sandboxes by default. With real keys in the environment it runs against the real
  * services instead (once per invocation: each run starts one of Amplitude's 500 exports a month):
@@ -84,6 +85,14 @@ async function syncOnce(label: string, target: Target, staticData: IDataObject, 
 		const failed = Object.entries(result.nodes).find(([, run]) => run.error);
 		throw new Error(`${label} failed in "${failed?.[0]}": ${failed?.[1].error?.message ?? result.error?.message}`);
 	}
+	if (!result.nodes['Upsert audience']) {
+		// Skip If Unchanged: no export, no items, the rest of the branch did not run; the hints say why.
+		const runs = result.run.data.resultData.runData['Get cohort'] ?? [];
+		const hints = (runs[runs.length - 1] as { hints?: Array<{ message: string }> } | undefined)?.hints ?? [];
+		console.log(`  Get cohort: ${hints.map((hint) => hint.message).join(' ') || 'no items'}`);
+		console.log(`  requests: ${countRequests() - requestsBefore >= 0 ? countRequests() - requestsBefore : '-'}; time: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+		return result.staticData;
+	}
 	const members = result.nodes['Get cohort'].items[0].length;
 	const report = result.nodes['Upsert audience'].items[0][0].json;
 	console.log(`  cohort members exported (identified): ${formatNumber(members)}`);
@@ -114,7 +123,11 @@ async function runAgainstSandboxes() {
 		const state = await syncOnce('Run 1: first sync (no state yet: a full Replace)', target, {}, countRequests);
 		amplitude.setCohort({ ...cohort, revision: (cohort.revision ?? 0) + 1, churn: COHORT_CHURN });
 		console.log(`\nThe cohort changes in Amplitude: ${COHORT_CHURN * 100}% of its members leave, as many new ones enter.`);
-		await syncOnce('Run 2: re-sync (only who entered and who left)', target, state, countRequests);
+		const afterChange = await syncOnce('Run 2: re-sync (only who entered and who left)', target, state, countRequests);
+		const exportsBefore = amplitude.exportsStarted;
+		console.log('\nNothing changes in Amplitude (the cohort list shows the same lastComputed and size).');
+		await syncOnce('Run 3: Skip If Unchanged (no export, nothing sent)', target, afterChange, countRequests);
+		console.log(`  exports started: ${amplitude.exportsStarted - exportsBefore}`);
 
 		const expected: string[] = [];
 		for await (const member of amplitude.members(cohort.id)) if (member.user_id) expected.push(member.user_id);
