@@ -47,6 +47,8 @@ export interface RunOptions {
 	extraCredentialTypes?: Record<string, ICredentialType>;
 	/** Messages the nodes sent to the editor with sendMessageToUI. */
 	onUiMessage?: (nodeName: string, message: unknown[]) => void;
+	/** Called once the run has started, with what stopping it in the editor does (cancels the execution). */
+	onStarted?: (cancel: () => void) => void;
 }
 
 export interface NodeRun {
@@ -273,7 +275,10 @@ export async function runWorkflow(workflowJson: WorkflowJson, options: RunOption
 	} as unknown as IRunExecutionData;
 
 	const execution = new WorkflowExecute(additionalData, mode, runExecutionData);
-	await execution.processRunExecutionData(workflow);
+	const running = execution.processRunExecutionData(workflow);
+	options.onStarted?.(() => running.cancel());
+	// After a cancel, n8n reports the run at once; this waits for the node itself to return too.
+	await running;
 	const run = await done;
 
 	const nodes: WorkflowRunResult['nodes'] = {};

@@ -119,7 +119,7 @@ describe('Batch nodes under failures', () => {
 			triggerItems: listItem,
 		});
 		expect(result.status).toBe('error');
-		expect(result.error?.message).toBe('View audience "storm" failed: Batch could not be reached');
+		expect(result.error?.message).toBe('View audience "storm" failed: Batch could not be reached: gave up after 2 retries');
 		expect(result.error?.description).toContain('ECONNREFUSED');
 		expect(result.uiMessages.filter((m) => /ECONNREFUSED, retry/.test(String(m.message[0])))).toHaveLength(2);
 	});

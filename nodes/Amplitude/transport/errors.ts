@@ -48,7 +48,7 @@ export function apiErrorFromAnswer(node: INode, answer: FailedAnswer): NodeApiEr
 		message = `Amplitude rejected the credentials (HTTP ${status}): check API key/secret key and data centre`;
 		description = `${apiMessage ? `Amplitude said: ${apiMessage}. ` : ''}${CREDENTIALS_HINT}`;
 	} else if (status === 429) {
-		message = `Amplitude kept answering 429 Too Many Requests after several retries${apiMessage ? `: ${apiMessage}` : ''}`;
+		message = `Amplitude kept answering 429 Too Many Requests${apiMessage ? ` (${apiMessage})` : ''}`;
 		description =
 			'Amplitude allows 5 concurrent requests per project (shared with dashboards) and limits cohort exports. ' +
 			'Wait a few minutes, or run fewer Amplitude nodes at the same time.';
@@ -61,16 +61,29 @@ export function apiErrorFromAnswer(node: INode, answer: FailedAnswer): NodeApiEr
 	});
 }
 
-/** A failure without a usable answer (network, bad settings), as a NodeApiError that says what we were doing. */
-export function networkError(node: INode, error: unknown, action: string, itemIndex?: number): NodeApiError {
+/**
+ * A failure without a usable answer (network, time-out, bad settings), as a NodeApiError that says what we
+ * were doing. `timeoutMs`: the request timeout of the call, named when the failure looks like one.
+ */
+export function networkError(node: INode, error: unknown, action: string, itemIndex?: number, timeoutMs?: number): NodeApiError {
 	const failure = describeFailure(error);
 	const reason = (error instanceof Error ? error.message : String(error)).replace(/\.$/, '');
-	// The network code goes in the description: in the message, n8n would swap our words for a generic text.
-	return new NodeApiError(node, { message: reason } as JsonObject, {
+	const timedOut = timeoutMs !== undefined && (failure.code === 'ECONNABORTED' || failure.code === 'ETIMEDOUT');
+	const description = [
+		failure.code ? `Network error code: ${failure.code}` : '',
+		// n8n's client turns a timeout into a generic "connection was aborted": say which limit it hit.
+		timedOut ? `No answer within the Request Timeout (${timeoutMs / 1000} s), or the connection was cut.` : '',
+	]
+		.filter((part) => part)
+		.join('. ');
+	const apiError = new NodeApiError(node, { message: reason } as JsonObject, {
 		message: `${action} failed: ${reason}`,
-		description: failure.code ? `Network error code: ${failure.code}` : undefined,
+		description: description || undefined,
 		itemIndex,
 	});
+	// n8n swaps a message that names a network code for a generic text without our action: put ours back.
+	apiError.message = `${action} failed: ${reason}`;
+	return apiError;
 }
 
 /** Keeps our own NodeApiError/NodeOperationError, wraps anything else with the item it belongs to. */

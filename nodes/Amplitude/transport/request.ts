@@ -12,7 +12,9 @@ import type {
 	IPollFunctions,
 } from 'n8n-workflow';
 
-import { DEFAULT_RETRY_POLICY, RETRYABLE_STATUSES, withRetry, type RetryPolicy } from '../../shared/retry';
+import { DEFAULT_RETRY_POLICY, RETRYABLE_STATUSES, annotateGiveUp, giveUpOf, withRetry, type RetryPolicy } from '../../shared/retry';
+import { requestTimeoutOf } from '../../shared/run-retry-settings';
+import { scrubError } from '../../shared/secrets';
 import { amplitudeBaseUrl, type AmplitudeHostSettings } from './baseUrl';
 import { apiErrorFromAnswer, networkError } from './errors';
 
@@ -77,6 +79,13 @@ class RetryableAnswer extends Error {
 	}
 }
 
+/** A network failure that must not be retried (it may have started a metered export); carries no code on purpose. */
+class NotRetried extends Error {
+	constructor(readonly original: unknown) {
+		super('not retried');
+	}
+}
+
 /** Reads (at most 64 KB of) an error body that came as a stream, so the error can quote it. */
 export async function drainStreamBody(body: unknown): Promise<string> {
 	if (!body || typeof body !== 'object' || !(Symbol.asyncIterator in body)) return typeof body === 'string' ? body : '';
@@ -113,6 +122,9 @@ export async function callAmplitude<T = unknown>(
 		json: !call.stream,
 		...(call.stream ? { encoding: 'stream' as const } : {}),
 		...(call.noRedirect ? { disableFollowRedirect: true } : {}),
+		// Every call has a bounded time (a timed-out call is a network error, retried by count). Downloads are
+		// guarded by their own idle timeout instead: a whole cohort may take longer than any fixed limit.
+		...(call.stream ? {} : { timeout: requestTimeoutOf(ctx) }),
 	};
 
 	const attempt = async (): Promise<AmplitudeAnswer<T>> => {
@@ -123,7 +135,7 @@ export async function callAmplitude<T = unknown>(
 				qs: options.qs ? { ...options.qs } : undefined,
 			})) as IN8nHttpFullResponse;
 		} catch (error) {
-			if (call.retryNetworkErrors === false) throw networkError(node, error, call.action, settings.itemIndex);
+			if (call.retryNetworkErrors === false) return await Promise.reject(new NotRetried(error));
 			return await Promise.reject(error);
 		}
 		const answer: AmplitudeAnswer<T> = {
@@ -149,15 +161,22 @@ export async function callAmplitude<T = unknown>(
 				),
 		});
 	} catch (error) {
-		if (error instanceof RetryableAnswer) {
-			throw apiErrorFromAnswer(node, { ...error.answer, action: call.action, itemIndex: settings.itemIndex });
-		}
-		throw networkError(node, error, call.action, settings.itemIndex);
+		// Whatever Amplitude (or a proxy) echoed, no key reaches the error: scrubbed in every field.
+		const secrets = credentialSecrets(credentials);
+		const nodeError =
+			error instanceof RetryableAnswer
+				? apiErrorFromAnswer(node, { ...error.answer, action: call.action, itemIndex: settings.itemIndex })
+				: networkError(node, error instanceof NotRetried ? error.original : error, call.action, settings.itemIndex, options.timeout);
+		annotateGiveUp(nodeError, giveUpOf(error));
+		throw scrubError(nodeError, secrets);
 	}
 
 	if (!call.expectedStatuses.includes(answer.status)) {
 		const body = call.stream ? await drainStreamBody(answer.body) : answer.body;
-		throw apiErrorFromAnswer(node, { status: answer.status, body, action: call.action, itemIndex: settings.itemIndex });
+		throw scrubError(
+			apiErrorFromAnswer(node, { status: answer.status, body, action: call.action, itemIndex: settings.itemIndex }),
+			credentialSecrets(credentials),
+		);
 	}
 	return answer;
 }

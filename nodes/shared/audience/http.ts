@@ -13,6 +13,7 @@ import {
 } from 'n8n-workflow';
 
 import { describeFailure } from '../retry';
+import { requestTimeoutOf } from '../run-retry-settings';
 import { scrubError, scrubText } from '../secrets';
 
 export type RequestContext = IExecuteFunctions | ILoadOptionsFunctions;
@@ -40,8 +41,6 @@ export interface CallGuard {
 	acceptStatuses?: number[];
 }
 
-const REQUEST_TIMEOUT_MS = 60_000;
-
 export async function sendOnce(ctx: RequestContext, call: HttpCall, guard: CallGuard): Promise<HttpAnswer> {
 	let answer: HttpAnswer;
 	try {
@@ -54,7 +53,8 @@ export async function sendOnce(ctx: RequestContext, call: HttpCall, guard: CallG
 			headers: call.body ? { 'Content-Type': 'application/json' } : undefined,
 			returnFullResponse: true,
 			ignoreHttpStatusErrors: true,
-			timeout: REQUEST_TIMEOUT_MS,
+			// Every call has a bounded time: a timed-out call is a network error, retried by count.
+			timeout: requestTimeoutOf(ctx),
 		})) as HttpAnswer;
 	} catch (error) {
 		throw networkError(ctx, error, guard);
@@ -102,7 +102,9 @@ function apiError(ctx: RequestContext, answer: HttpAnswer, guard: CallGuard): No
 			'Check the REST API key (Batch dashboard, Settings → General; only managers see it) and the app or project key ' +
 			'in the credential. The credential test lists audiences with the same keys.';
 	} else if (status === 429) {
-		description = 'Batch is rate limiting these calls; the node retried with backoff. Lower the concurrency or try again later.';
+		description =
+			'Batch is rate limiting these calls; the node waited and retried them as long as the Retry Time Budget allowed. ' +
+			'Raise the budget, lower the Concurrency, or run at another time.';
 	}
 	const error = new NodeApiError(
 		ctx.getNode(),
@@ -116,7 +118,11 @@ function apiError(ctx: RequestContext, answer: HttpAnswer, guard: CallGuard): No
 
 function networkError(ctx: RequestContext, raw: unknown, guard: CallGuard): NodeApiError {
 	const failure = describeFailure(raw);
-	const detail = scrubText(String((raw as Error)?.message ?? raw), guard.secrets);
+	let detail = scrubText(String((raw as Error)?.message ?? raw), guard.secrets);
+	// n8n's client turns a timeout into a generic "connection was aborted": say which limit it hit.
+	if (failure.code === 'ECONNABORTED' || failure.code === 'ETIMEDOUT') {
+		detail = `no answer within the Request Timeout (${requestTimeoutOf(ctx) / 1000} s), or the connection was cut (${detail})`;
+	}
 	const error = new NodeApiError(
 		ctx.getNode(),
 		{ error_message: detail } as JsonObject,

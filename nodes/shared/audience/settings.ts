@@ -2,6 +2,7 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions } from 'n8n-workflow';
 
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../retry';
+import { runRetryPolicy } from '../run-retry-settings';
 import type { SyncOptions } from '../sync/sync-audience';
 import { SYNC_MODES, type SyncMode } from '../sync/types';
 
@@ -11,7 +12,12 @@ export type SyncSettings = Pick<
 	'mode' | 'dryRun' | 'createIfMissing' | 'concurrency' | 'retryPolicy' | 'waitForIndexing' | 'maxIndexingWaitMs'
 >;
 
-export function readRetryPolicy(options: IDataObject): RetryPolicy {
+/**
+ * Retry settings of a run. With the execution context, the policy carries the run's Retry Time Budget
+ * (one per node run, shared by every call, whichever item or audience reads it) and the cancel signal.
+ */
+export function readRetryPolicy(options: IDataObject, ctx?: IExecuteFunctions, itemIndex = 0): RetryPolicy {
+	if (ctx) return runRetryPolicy(ctx, options, itemIndex);
 	return {
 		maxRetries: clampInteger(options.maxRetries, DEFAULT_RETRY_POLICY.maxRetries, 0, 20),
 		baseDelayMs: clampInteger(options.retryBaseDelayMs, DEFAULT_RETRY_POLICY.baseDelayMs, 1, 600_000),
@@ -30,7 +36,7 @@ export function readSyncSettings(ctx: IExecuteFunctions, operation: 'upsert' | '
 		dryRun: options.dryRun === true,
 		createIfMissing: operation === 'upsert' && options.createIfMissing !== false,
 		concurrency: clampInteger(options.concurrency, 4, 1, 16),
-		retryPolicy: readRetryPolicy(options),
+		retryPolicy: readRetryPolicy(options, ctx),
 		waitForIndexing: options.waitForIndexing === true,
 		maxIndexingWaitMs: clampInteger(options.maxIndexingWaitSeconds, 60, 0, 3600) * 1000,
 	};

@@ -39,7 +39,7 @@ async function forEachItem(ctx: IExecuteFunctions, backendFor: BackendFactory, r
 
 function retrying<T>(ctx: IExecuteFunctions, itemIndex: number, call: () => Promise<T>): Promise<T> {
 	const options = ctx.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	return withRetry(call, readRetryPolicy(options));
+	return withRetry(call, readRetryPolicy(options, ctx, itemIndex));
 }
 
 export function executeGet(ctx: IExecuteFunctions, backendFor: BackendFactory) {

@@ -226,7 +226,15 @@ export function retryOptions(): INodeProperties[] {
 			type: 'number',
 			default: 8,
 			typeOptions: { minValue: 0, maxValue: 20 },
-			description: 'Retries of a call answered 429, 5xx or failing on the network, with exponential backoff and Retry-After',
+			description: 'Retries of a call answered 5xx or failing on the network (or timing out), with exponential backoff. Rate limits (429) are retried within the Retry Time Budget instead.',
+		},
+		{
+			displayName: 'Request Timeout (Seconds)',
+			name: 'requestTimeoutSeconds',
+			type: 'number',
+			default: 60,
+			typeOptions: { minValue: 0.1, numberPrecision: 1 },
+			description: 'Longest time one call to Batch may take; a call that times out is retried like a network error',
 		},
 		{
 			displayName: 'Retry Base Delay (Ms)',
@@ -235,6 +243,15 @@ export function retryOptions(): INodeProperties[] {
 			default: 1000,
 			typeOptions: { minValue: 1 },
 			description: 'First backoff, doubled at each retry (with jitter, capped at two minutes)',
+		},
+		{
+			displayName: 'Retry Time Budget (Seconds)',
+			name: 'retryTimeBudgetSeconds',
+			type: 'number',
+			default: 300,
+			typeOptions: { minValue: 0 },
+			description:
+				'How long this run may spend in all waiting out rate limits (429): they are retried, at least as long as Batch asks and longer while they persist, until this time is used up',
 		},
 	];
 }

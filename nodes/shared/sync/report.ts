@@ -30,6 +30,9 @@ export interface SyncReport {
 	removed: number;
 	requests: number;
 	retries: number;
+	/** 429 answers met, and the time spent waiting them out (ms; parallel waits counted once): see CallCounter. */
+	throttled?: number;
+	throttledMs?: number;
 	chunks: { total: number; applied: number; failed: number; notAttempted: number };
 	chunkDetails: ChunkOutcome[];
 	indexingTokens: string[];

@@ -12,7 +12,8 @@ import {
 } from 'n8n-workflow';
 
 import { CsvFormatError } from '../../../shared/csv';
-import { DEFAULT_RETRY_POLICY } from '../../../shared/retry';
+import { figuresSince } from '../../../shared/retry';
+import { runRetryPolicy } from '../../../shared/run-retry-settings';
 import { formatCount } from '../../helpers/cohortFields';
 import { readExportMembers, type MemberBatch } from '../../helpers/members';
 import { ProgressReporter } from '../../helpers/progress';
@@ -161,7 +162,8 @@ const properties: INodeProperties[] = [
 				type: 'number',
 				default: 8,
 				typeOptions: { minValue: 0 },
-				description: 'How many times to retry a request that Amplitude rate-limits (429) or fails (5xx)',
+				description:
+					'How many times to retry a request that fails (5xx), fails on the network or times out. Rate limits (429) are retried within the Retry Time Budget instead.',
 			},
 			{
 				displayName: 'Maximum Wait (Seconds)',
@@ -190,12 +192,30 @@ const properties: INodeProperties[] = [
 				description: 'Time between two checks of the export status',
 			},
 			{
+				displayName: 'Request Timeout (Seconds)',
+				name: 'requestTimeoutSeconds',
+				type: 'number',
+				default: 60,
+				typeOptions: { minValue: 0.1, numberPrecision: 1 },
+				description:
+					'Longest time one call to Amplitude (list, start, status) may take; a call that times out is retried like a network error. Downloads have their own idle timeout.',
+			},
+			{
 				displayName: 'Resume Export Request ID',
 				name: 'resumeRequestId',
 				type: 'string',
 				default: '',
 				description:
 					'Request ID of an export started earlier (given by a time-out error): waits for it and downloads it instead of starting a new export. Exports are limited to 500 a month.',
+			},
+			{
+				displayName: 'Retry Time Budget (Seconds)',
+				name: 'retryTimeBudgetSeconds',
+				type: 'number',
+				default: 300,
+				typeOptions: { minValue: 0 },
+				description:
+					'How long this run may spend in all waiting out rate limits (429): they are retried, at least as long as Amplitude asks and longer while they persist, until this time is used up',
 			},
 			{
 				displayName: 'Skip Anonymous Members',
@@ -260,9 +280,11 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, output
 	const progress = new ProgressReporter(this, `cohort ${cohortId}`);
 	const settings: CallSettings = {
 		itemIndex,
-		retryPolicy: { ...DEFAULT_RETRY_POLICY, maxRetries: Math.max(0, Math.floor(options.maxRetries ?? DEFAULT_RETRY_POLICY.maxRetries)) },
+		retryPolicy: runRetryPolicy(this, options, itemIndex),
 		onRetry: (message) => progress.say(message),
 	};
+	// Retries, 429s and time waited by this item's calls, for its output (the budget is the run's).
+	const retriesAtStart = settings.retryPolicy?.budget?.figures();
 
 	const cohort = await findCohort(this, cohortId, settings);
 	const cohortName = String(cohort.name ?? '');
@@ -306,14 +328,15 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, output
 			const { userIds, ...compactCounts } = await collectUserIds(members);
 			counts = compactCounts;
 			const phases = { exportMs, downloadMs: Date.now() - downloadStarted };
-			output.push({ json: { ...summary, ...counts, userIds, phases, exportsThisMonth: guard.exportsThisMonth() }, pairedItem });
+			const retries = figuresSince(settings.retryPolicy?.budget, retriesAtStart);
+			output.push({ json: { ...summary, ...counts, userIds, phases, ...retries, exportsThisMonth: guard.exportsThisMonth() }, pairedItem });
 		} else if (format === 'binary') {
 			const binaryPropertyName = this.getNodeParameter('binaryPropertyName', itemIndex, 'data') as string;
 			const fileName = `amplitude-cohort-${cohortId}.csv`;
 			const binary = await storeCsvBinary(this, first, memberCsvChunks(members, skipAnonymous, counts), fileName);
 			const phases = { exportMs, downloadMs: Date.now() - downloadStarted };
 			output.push({
-				json: { ...summary, ...counts, fileName, phases, exportsThisMonth: guard.exportsThisMonth() },
+				json: { ...summary, ...counts, fileName, phases, ...figuresSince(settings.retryPolicy?.budget, retriesAtStart), exportsThisMonth: guard.exportsThisMonth() },
 				binary: { [binaryPropertyName]: binary },
 				pairedItem,
 			});

@@ -7,7 +7,7 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
-import { DEFAULT_RETRY_POLICY } from '../../../shared/retry';
+import { runRetryPolicy } from '../../../shared/run-retry-settings';
 import { filterCohorts, simplifyCohort, type CohortFilters } from '../../helpers/cohortFields';
 import { listCohorts } from '../../transport/cohorts';
 
@@ -84,7 +84,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, output
 	const simplify = this.getNodeParameter('simplify', itemIndex, true) as boolean;
 
 	const cohorts = filterCohorts(
-		await listCohorts(this, { itemIndex, retryPolicy: DEFAULT_RETRY_POLICY }),
+		await listCohorts(this, { itemIndex, retryPolicy: runRetryPolicy(this, {}, itemIndex) }),
 		filters,
 	).slice(0, limit);
 	for (const cohort of cohorts) {
