@@ -18,7 +18,15 @@ const HELP = `Usage: npm run sandbox -- [options]
   --export-ms N               how long an export stays "JOB INPROGRESS" (default 1000)
   --gzip header|magic-only|none
   --expire-s3-links N         the next N pre-signed S3 links are already expired
-  --reset-downloads N         cut the next N downloads mid-body
+  --reset-downloads N         cut the next N downloads mid-body (connection reset)
+  --cut-downloads N           the next N downloads end cleanly after --cut-at-percent of their bytes
+                              (a gzip body then lacks its trailer)
+  --cut-at-percent P          default 50
+  --cut-at-line-end           cut the CSV at a line end and encode it whole: a short, well-formed file
+  --stall-downloads N         the next N downloads send --stall-at-percent of their bytes, then nothing
+  --stall-at-percent P        default 50
+  --download-framing chunked|content-length|close
+                              close: no Content-Length, no chunks, the socket closing ends the body
   --indexing-ms N             how long Batch indexing stays IN_PROGRESS (default 200)
   --rate-limit-next N         answer 429 to the next N requests (both sandboxes)
   --rate-limit-fraction F     answer 429 to a fraction F of requests
@@ -75,6 +83,12 @@ async function main() {
 			gzip: { type: 'string' },
 			'expire-s3-links': { type: 'string' },
 			'reset-downloads': { type: 'string' },
+			'cut-downloads': { type: 'string' },
+			'cut-at-percent': { type: 'string' },
+			'cut-at-line-end': { type: 'boolean' },
+			'stall-downloads': { type: 'string' },
+			'stall-at-percent': { type: 'string' },
+			'download-framing': { type: 'string' },
 			'indexing-ms': { type: 'string' },
 			'rate-limit-next': { type: 'string' },
 			'rate-limit-fraction': { type: 'string' },
@@ -107,6 +121,18 @@ async function main() {
 	if (values.gzip) amplitude.knobs.gzip = values.gzip as typeof amplitude.knobs.gzip;
 	if (values['expire-s3-links']) amplitude.knobs.expireNextS3Links = Number(values['expire-s3-links']);
 	if (values['reset-downloads']) amplitude.knobs.resetNextDownloads = Number(values['reset-downloads']);
+	if (values['cut-downloads']) amplitude.knobs.cutNextDownloads = Number(values['cut-downloads']);
+	if (values['cut-at-percent']) amplitude.knobs.cutAtPercent = Number(values['cut-at-percent']);
+	if (values['cut-at-line-end']) amplitude.knobs.cutAtLineEnd = true;
+	if (values['stall-downloads']) amplitude.knobs.stallNextDownloads = Number(values['stall-downloads']);
+	if (values['stall-at-percent']) amplitude.knobs.stallAtPercent = Number(values['stall-at-percent']);
+	if (values['download-framing']) {
+		const framing = values['download-framing'];
+		if (framing !== 'chunked' && framing !== 'content-length' && framing !== 'close') {
+			throw new Error(`--download-framing expects chunked, content-length or close, got "${framing}"`);
+		}
+		amplitude.knobs.downloadFraming = framing;
+	}
 
 	const limits = [
 		['concurrency-limit', 'concurrencyLimit'],

@@ -58,6 +58,27 @@ export interface AmplitudeKnobs {
 	/** The next N downloads (direct or S3) are cut (socket destroyed) after `resetAfterBytes` body bytes. */
 	resetNextDownloads: number;
 	resetAfterBytes: number;
+	/**
+	 * The next N downloads end cleanly at the HTTP level after `cutAtPercent`% of their body bytes, as a
+	 * proxy or S3 cutting the object would: a gzip body loses its end and its trailer (CRC, length).
+	 */
+	cutNextDownloads: number;
+	cutAtPercent: number;
+	/**
+	 * With cutNextDownloads: cut the CSV itself at the last line end before `cutAtPercent`%, then encode it
+	 * whole (a gzip with a valid trailer): a short but well-formed file, like an object stored truncated.
+	 */
+	cutAtLineEnd: boolean;
+	/** The next N downloads send `stallAtPercent`% of their body, then stop sending without closing. */
+	stallNextDownloads: number;
+	stallAtPercent: number;
+	/**
+	 * How a download body is framed: 'chunked' (Node's default), 'content-length' (measured first), or
+	 * 'close' (neither: the body ends when the socket closes, as HTTP/1.0-style proxies do).
+	 */
+	downloadFraming: 'chunked' | 'content-length' | 'close';
+	/** When set, /file redirects to this origin instead of the sandbox's own S3 path (redirect-policy tests). */
+	redirectOrigin?: string;
 	/** Concurrent /api requests per API key beyond which the answer is 429. */
 	concurrencyLimit: number;
 	/**
@@ -92,6 +113,12 @@ export const DEFAULT_KNOBS: AmplitudeKnobs = {
 	gzip: 'header',
 	resetNextDownloads: 0,
 	resetAfterBytes: 16_384,
+	cutNextDownloads: 0,
+	cutAtPercent: 50,
+	cutAtLineEnd: false,
+	stallNextDownloads: 0,
+	stallAtPercent: 50,
+	downloadFraming: 'chunked',
 	concurrencyLimit: 5,
 	busyRequests: 0,
 	unknownCohortStatus: 404,

@@ -5,7 +5,7 @@
  */
 import type http from 'node:http';
 import type { Readable } from 'node:stream';
-import { createGzip } from 'node:zlib';
+import { createGzip, gzipSync } from 'node:zlib';
 
 import type { AmplitudeKnobs } from './config';
 import { csvStream } from './csv';
@@ -43,22 +43,64 @@ export interface DownloadOptions {
 	extraHeaders?: http.OutgoingHttpHeaders;
 }
 
-export function sendDownload(res: http.ServerResponse, job: ExportJob, { knobs, contentType, extraHeaders = {} }: DownloadOptions): void {
-	const gzipped = knobs.gzip !== 'none';
-	let cutAfter: number | undefined;
+/** The fault this download gets, counted against its knob's "next N" budget. */
+type DownloadFault =
+	| { kind: 'reset'; afterBytes: number }
+	| { kind: 'cut'; percent: number; atLineEnd: boolean }
+	| { kind: 'stall'; percent: number }
+	| { kind: 'none' };
+
+function takeFault(knobs: AmplitudeKnobs): DownloadFault {
 	if (knobs.resetNextDownloads > 0) {
 		knobs.resetNextDownloads--;
-		cutAfter = Math.max(1, knobs.resetAfterBytes);
+		return { kind: 'reset', afterBytes: Math.max(1, knobs.resetAfterBytes) };
 	}
+	if (knobs.cutNextDownloads > 0) {
+		knobs.cutNextDownloads--;
+		return { kind: 'cut', percent: knobs.cutAtPercent, atLineEnd: knobs.cutAtLineEnd };
+	}
+	if (knobs.stallNextDownloads > 0) {
+		knobs.stallNextDownloads--;
+		return { kind: 'stall', percent: knobs.stallAtPercent };
+	}
+	return { kind: 'none' };
+}
+
+async function wholeBody(body: Readable): Promise<Buffer> {
+	const parts: Buffer[] = [];
+	for await (const chunk of body) parts.push(chunk as Buffer);
+	return Buffer.concat(parts);
+}
+
+function bytesAtPercent(total: number, percent: number): number {
+	return Math.max(0, Math.min(total, Math.round((total * Math.max(0, Math.min(100, percent))) / 100)));
+}
+
+export function sendDownload(res: http.ServerResponse, job: ExportJob, { knobs, contentType, extraHeaders = {} }: DownloadOptions): void {
+	const gzipped = knobs.gzip !== 'none';
+	const fault = takeFault(knobs);
 	const csv = exportFile(job, knobs);
 	// Level 1: this is dev tooling, and a 2,000,000-member export should not wait on compression.
 	const body: Readable = gzipped ? csv.pipe(createGzip({ level: 1 })) : csv;
-	res.writeHead(200, {
+	const headers: http.OutgoingHttpHeaders = {
 		'content-type': contentType,
 		...(knobs.gzip === 'header' ? { 'content-encoding': 'gzip' } : {}),
 		'content-disposition': `attachment; filename="${job.cohortId}_${job.requestId}.csv${gzipped ? '.gz' : ''}"`,
 		...extraHeaders,
-	});
+	};
+	// No Content-Length and no chunks: the body ends when the connection closes.
+	if (knobs.downloadFraming === 'close') res.useChunkedEncodingByDefault = false;
+
+	if (fault.kind === 'cut' && fault.atLineEnd) {
+		void sendShortFile(res, csv, gzipped, headers, fault.percent, knobs.downloadFraming === 'content-length');
+		return;
+	}
+	if (fault.kind === 'cut' || fault.kind === 'stall' || knobs.downloadFraming === 'content-length') {
+		void sendMeasured(res, body, headers, fault, knobs.downloadFraming === 'content-length');
+		return;
+	}
+	res.writeHead(200, headers);
+	const cutAfter = fault.kind === 'reset' ? fault.afterBytes : undefined;
 
 	let sent = 0;
 	// Set once the body has ended or been cut: chunks already in flight must not be written after that.
@@ -89,4 +131,48 @@ export function sendDownload(res: http.ServerResponse, job: ExportJob, { knobs, 
 		finished = true;
 		res.end();
 	});
+}
+
+/**
+ * The body made whole first, so a share of it can be sent: a cut one ends cleanly (its Content-Length, if
+ * any, says the short length), a stalled one stops sending and keeps the connection open.
+ */
+async function sendMeasured(
+	res: http.ServerResponse,
+	body: Readable,
+	headers: http.OutgoingHttpHeaders,
+	fault: DownloadFault,
+	withLength: boolean,
+): Promise<void> {
+	let bytes: Buffer;
+	try {
+		bytes = await wholeBody(body);
+	} catch {
+		res.destroy();
+		return;
+	}
+	if (fault.kind === 'cut') bytes = bytes.subarray(0, bytesAtPercent(bytes.length, fault.percent));
+	if (fault.kind === 'stall') {
+		res.writeHead(200, headers);
+		res.write(bytes.subarray(0, bytesAtPercent(bytes.length, fault.percent)));
+		return; // nothing more, ever: the client must give up on its own
+	}
+	res.writeHead(200, withLength ? { ...headers, 'content-length': bytes.length } : headers);
+	res.end(bytes);
+}
+
+/** A well-formed file holding only the rows before `percent`% of the CSV: nothing in its bytes says it is short. */
+async function sendShortFile(
+	res: http.ServerResponse,
+	csv: Readable,
+	gzipped: boolean,
+	headers: http.OutgoingHttpHeaders,
+	percent: number,
+	withLength: boolean,
+): Promise<void> {
+	const text = await wholeBody(csv);
+	const end = text.lastIndexOf(10, bytesAtPercent(text.length, percent) - 1) + 1;
+	const bytes = gzipped ? gzipSync(text.subarray(0, end), { level: 1 }) : text.subarray(0, end);
+	res.writeHead(200, withLength ? { ...headers, 'content-length': bytes.length } : headers);
+	res.end(bytes);
 }

@@ -78,7 +78,7 @@ export function downloadExport(context: SandboxContext): AppHandler {
 		}
 		const expired = context.knobs.expireNextS3Links > 0;
 		if (expired) context.knobs.expireNextS3Links--;
-		const location = context.s3.issue(context.baseUrl(), context.appId, job, context.knobs.s3LinkTtlMs, expired, context.knobs.gzip !== 'none');
+		const location = context.s3.issue(context.knobs.redirectOrigin ?? context.baseUrl(), context.appId, job, context.knobs.s3LinkTtlMs, expired, context.knobs.gzip !== 'none');
 		res.writeHead(302, { location, 'content-length': 0 });
 		res.end();
 	};

@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { CsvFormatError } from '../../nodes/shared/csv';
 import { epochToIso, filterCohorts, simplifyCohort } from '../../nodes/Amplitude/helpers/cohortFields';
 import { cleanPropertyName, readExportMembers, type MemberBatch } from '../../nodes/Amplitude/helpers/members';
+import { DownloadIncompleteError } from '../../nodes/Amplitude/transport/download-guard';
 
 async function* body(...chunks: Array<string | Uint8Array>): AsyncGenerator<Uint8Array> {
 	for (const chunk of chunks) yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
@@ -38,14 +39,14 @@ describe('readExportMembers', () => {
 		expect(cleanPropertyName('GP:city')).toBe('city');
 	});
 
-	it('reports a file cut inside a quoted field with its line', async () => {
+	it('reports a file cut inside a quoted field, with its line, as an incomplete download', async () => {
 		const error = await readAll({
 			first: body('"amplitude_id","user_id"\n"1","a"\n"2","b"\n"3","tru'),
 			reopen: noReopen,
 			maxRestarts: 0,
 		}).catch((caught: unknown) => caught);
-		expect(error).toBeInstanceOf(CsvFormatError);
-		expect((error as CsvFormatError).line).toBe(4);
+		expect(error).toBeInstanceOf(DownloadIncompleteError);
+		expect((error as Error).message).toBe('the file ends inside a quoted field (line 4)');
 	});
 
 	it('reports a row with missing fields with its line', async () => {

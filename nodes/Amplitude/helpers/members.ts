@@ -5,12 +5,16 @@
  */
 import { CsvFormatError, CsvRowParser, gunzipIfCompressed, type CsvRow } from '../../shared/csv';
 import { describeFailure, isRetryable } from '../../shared/retry';
+import { DownloadIncompleteError } from '../transport/download-guard';
 import type { DownloadBody } from '../transport/export';
 
 export interface MemberColumns {
 	amplitudeId: number;
 	userId: number;
-	/** User property columns, with clean names (no `gp:` prefix). */
+	/**
+	 * User property columns, with clean names (no `gp:` prefix), except where the clean name is taken (by
+	 * `amplitude_id`, `user_id` or an earlier property): that property is named `gp:<name>` instead.
+	 */
 	properties: Array<{ index: number; name: string }>;
 	width: number;
 }
@@ -37,11 +41,21 @@ export function memberColumns(header: string[], line: number): MemberColumns {
 			line,
 		);
 	}
+	const taken = new Set(ID_COLUMNS);
 	const properties = header
 		.map((name, index) => ({ index, name: cleanPropertyName(name) }))
 		// `__proto__` as a key would change the item's prototype instead of adding a field.
-		.filter(({ index, name }) => index !== amplitudeId && index !== userId && name !== '__proto__');
+		.filter(({ index, name }) => index !== amplitudeId && index !== userId && name !== '__proto__')
+		.map(({ index, name }) => ({ index, name: unusedName(name, taken) }));
 	return { amplitudeId, userId, properties, width: header.length };
+}
+
+/** A property never overwrites the real id columns or another property: a taken name gets `gp:` back. */
+function unusedName(name: string, taken: Set<string>): string {
+	let unique = taken.has(name) ? `gp:${name}` : name;
+	for (let suffix = 2; taken.has(unique); suffix++) unique = `gp:${name}_${suffix}`;
+	taken.add(unique);
+	return unique;
 }
 
 export interface ReadMembersOptions {
@@ -50,23 +64,48 @@ export interface ReadMembersOptions {
 	/** Opens the file again (after the network cut the first download). */
 	reopen: () => Promise<DownloadBody>;
 	maxRestarts: number;
+	/**
+	 * Members the cohort listing announces. A file that ends cleanly with fewer is downloaded again, and
+	 * accepted when the second download ends on the same member (the listing may be older than the export).
+	 */
+	expectedRows?: number;
 	onRestart?: (deliveredRows: number, error: unknown) => void;
 	/** Called every `progressEvery` rows, with the count so far. */
 	onProgress?: (rows: number) => void;
 	progressEvery?: number;
 }
 
+/** A gzip stream that ends early or fails its CRC/length check: another download may be whole. */
+function isGzipFailure(error: unknown): boolean {
+	const { code, message } = error as { code?: unknown; message?: unknown };
+	return (
+		(typeof code === 'string' && code.startsWith('Z_')) ||
+		/unexpected end of file|incorrect (data|length|header) check/i.test(String(message ?? ''))
+	);
+}
+
 function isNetworkCut(error: unknown): boolean {
+	if (error instanceof DownloadIncompleteError) return true;
 	if (error instanceof CsvFormatError) return false;
 	const failure = describeFailure(error);
 	return failure.status === undefined && isRetryable(failure);
 }
 
+/**
+ * A download counts as whole only if the CSV ends on a complete record: not inside quotes, with the
+ * header's field count, and followed by a line break. A file whose last record has no line break after it
+ * is downloaded again and accepted when the second download ends on the same record (Amplitude's own
+ * files end with one; a cut file ends wherever it was cut).
+ */
 export async function* readExportMembers(options: ReadMembersOptions): AsyncGenerator<MemberBatch> {
 	const progressEvery = options.progressEvery ?? 250_000;
 	let delivered = 0;
 	let nextProgress = progressEvery;
 	let body: DownloadBody = options.first;
+	/** Rows before an unterminated last record seen by the previous download, to confirm it. */
+	let unterminatedAfter: number | undefined;
+	/** Rows of the previous download that ended short of `expectedRows`, to confirm it. */
+	let shortAt: number | undefined;
 	for (let restarts = 0; ; restarts++) {
 		let failure: unknown;
 		try {
@@ -98,24 +137,67 @@ export async function* readExportMembers(options: ReadMembersOptions): AsyncGene
 					yield { columns, rows: fresh };
 				}
 			};
-			for await (const bytes of gunzipIfCompressed(body)) {
-				yield* take(parser.push(decoder.decode(bytes, { stream: true })));
-				if (options.onProgress && delivered >= nextProgress) {
-					options.onProgress(delivered);
-					nextProgress = (Math.floor(delivered / progressEvery) + 1) * progressEvery;
+			let readFailure: unknown;
+			try {
+				for await (const bytes of gunzipIfCompressed(body)) {
+					yield* take(parser.push(decoder.decode(bytes, { stream: true })));
+					if (options.onProgress && delivered >= nextProgress) {
+						options.onProgress(delivered);
+						nextProgress = (Math.floor(delivered / progressEvery) + 1) * progressEvery;
+					}
 				}
+			} catch (error) {
+				readFailure = error ?? new Error('the download failed');
 			}
-			const tail = parser.push(decoder.decode());
-			const last = parser.end();
-			if (last) tail.push(last);
-			yield* take(tail);
+			if (readFailure !== undefined) {
+				throw isGzipFailure(readFailure)
+					? new DownloadIncompleteError(`the gzip stream is cut or damaged (${(readFailure as Error).message})`)
+					: readFailure;
+			}
+			yield* take(parser.push(decoder.decode()));
+			const last = finalRecord(parser);
+			if (last) {
+				const width = columns?.width ?? last.fields.length;
+				if (last.fields.length !== width) {
+					throw new DownloadIncompleteError(`the file ends inside a record (line ${last.line}: ${last.fields.length} of ${width} fields)`);
+				}
+				const rowsBefore = columns ? seen : -1;
+				if (unterminatedAfter !== rowsBefore) {
+					unterminatedAfter = rowsBefore;
+					throw new DownloadIncompleteError(`the file does not end with a line break after its last record (line ${last.line})`);
+				}
+				yield* take([last]);
+			}
+			if (!columns) throw new DownloadIncompleteError('the file is empty: not even the header row came');
+			if (seen < delivered) {
+				throw new DownloadIncompleteError(`the download ended after ${seen} members, before the ${delivered} an earlier download gave`);
+			}
+			if (options.expectedRows !== undefined && seen < options.expectedRows && shortAt !== seen) {
+				shortAt = seen;
+				throw new DownloadIncompleteError(
+					`the file ended after ${seen} members where the cohort lists ${options.expectedRows}: downloading it again to confirm`,
+				);
+			}
 			return;
 		} catch (error) {
 			failure = error;
 		}
-		// Not a cut connection (or too many): the operation turns it into a node error with the item and request id.
+		// Not a cut (or too many): the operation turns it into a node error with the item and request id.
 		if (!isNetworkCut(failure) || restarts >= options.maxRestarts) throw failure;
 		options.onRestart?.(delivered, failure);
 		body = await options.reopen();
 	}
+}
+
+/** The record left when the input ends without a line break; a quoted field still open means a cut. */
+function finalRecord(parser: CsvRowParser): CsvRow | undefined {
+	let failure: unknown;
+	try {
+		return parser.end();
+	} catch (error) {
+		failure = error;
+	}
+	throw failure instanceof CsvFormatError
+		? new DownloadIncompleteError(`the file ends inside a quoted field (line ${failure.line})`)
+		: failure;
 }

@@ -12,8 +12,11 @@ import {
 } from 'n8n-workflow';
 
 import { describeFailure, isRetryable, withRetry } from '../../shared/retry';
+import { amplitudeBaseUrl } from './baseUrl';
+import { contentLengthOf, guardDownload, type GuardedDownload } from './download-guard';
 import { apiErrorFromAnswer, messageFromBody, networkError } from './errors';
-import { callAmplitude, drainStreamBody, type CallSettings } from './request';
+import { checkDownloadRedirect } from './redirect-policy';
+import { amplitudeCredentials, callAmplitude, drainStreamBody, type CallSettings } from './request';
 
 export type UserPropertiesMode = 'none' | 'all' | 'selected';
 
@@ -63,11 +66,17 @@ export async function startCohortExport(
 	return String(requestId);
 }
 
-type ExportStatus = 'running' | 'done';
+type ExportState = 'running' | 'done';
+
+interface ExportStatus {
+	state: ExportState;
+	/** The cohort the export belongs to, as Amplitude says (`cohort_id`), when it says. */
+	cohortId?: string;
+}
 
 async function exportStatus(ctx: IExecuteFunctions, requestId: string, settings: CallSettings): Promise<ExportStatus> {
 	const action = `Checking export ${requestId}`;
-	const answer = await callAmplitude<{ async_status?: unknown }>(
+	const answer = await callAmplitude<{ async_status?: unknown; cohort_id?: unknown }>(
 		ctx,
 		{
 			path: `/api/5/cohorts/request-status/${encodeURIComponent(requestId)}`,
@@ -77,8 +86,10 @@ async function exportStatus(ctx: IExecuteFunctions, requestId: string, settings:
 		settings,
 	);
 	const asyncStatus = String(answer.body?.async_status ?? '').trim().toUpperCase();
-	if (answer.status === 202 || (answer.status === 200 && asyncStatus === 'JOB INPROGRESS')) return 'running';
-	if (answer.status === 200 && asyncStatus === 'JOB COMPLETED') return 'done';
+	const rawCohortId = answer.body?.cohort_id;
+	const cohortId = typeof rawCohortId === 'string' || typeof rawCohortId === 'number' ? String(rawCohortId) : undefined;
+	if (answer.status === 202 || (answer.status === 200 && asyncStatus === 'JOB INPROGRESS')) return { state: 'running', cohortId };
+	if (answer.status === 200 && asyncStatus === 'JOB COMPLETED') return { state: 'done', cohortId };
 	if (answer.status === 400 || answer.status === 404) {
 		throw new NodeApiError(ctx.getNode(), { message: messageFromBody(answer.body) ?? 'not found' } as JsonObject, {
 			message: `Amplitude does not know export request ${requestId} (HTTP ${answer.status})`,
@@ -99,6 +110,8 @@ export interface WaitSettings {
 	maxWaitMs: number;
 	/** Called after each poll that found the export still running. */
 	onRunning?: (elapsedMs: number) => void;
+	/** Called with each status answer's cohort id (a resumed export must belong to the chosen cohort). */
+	onCohortId?: (cohortId: string | undefined) => void;
 }
 
 /** Polls until the export is done; past the maximum wait, fails with the request id to resume with. */
@@ -110,7 +123,9 @@ export async function waitForExport(
 ): Promise<void> {
 	const started = Date.now();
 	for (;;) {
-		if ((await exportStatus(ctx, requestId, settings)) === 'done') return;
+		const status = await exportStatus(ctx, requestId, settings);
+		wait.onCohortId?.(status.cohortId);
+		if (status.state === 'done') return;
 		const elapsedMs = Date.now() - started;
 		if (elapsedMs >= wait.maxWaitMs) {
 			throw new NodeOperationError(
@@ -148,17 +163,29 @@ function headerValue(headers: Record<string, unknown>, name: string): string | u
 /** A download body: a Node Readable from n8n's HTTP client, read here as bytes. */
 export type DownloadBody = AsyncIterable<Uint8Array>;
 
+export interface DownloadSettings {
+	/** Give up a download when no byte has come for this long (then a fresh link is fetched). */
+	idleTimeoutMs: number;
+}
+
+/** The S3 link may itself redirect (S3 sends 307 to another region's host): followed under the same policy. */
+const MAX_S3_HOPS = 3;
+
 /**
  * Endpoint 4. Small files come straight back; large ones redirect to a pre-signed S3 link that lives
  * one minute and must be fetched WITHOUT our Basic Authorization header (S3 rejects two auth schemes),
- * hence a plain httpRequest. An expired or refused link is replaced by asking /file again.
+ * hence a plain httpRequest. An expired or refused link is replaced by asking /file again. A redirect is
+ * followed only to https (or the custom base URL's own host), never to another scheme or a plain-http host.
  */
 export async function openExportFile(
 	ctx: IExecuteFunctions,
 	requestId: string,
 	settings: CallSettings,
-): Promise<DownloadBody> {
+	download: DownloadSettings,
+): Promise<GuardedDownload> {
 	const action = `Downloading export ${requestId}`;
+	const credentials = await amplitudeCredentials(ctx, settings.itemIndex);
+	const customBaseUrl = credentials.region === 'custom' ? amplitudeBaseUrl(credentials) : undefined;
 	for (let link = 1; ; link++) {
 		const answer = await callAmplitude(
 			ctx,
@@ -171,16 +198,47 @@ export async function openExportFile(
 			},
 			settings,
 		);
-		if (answer.status === 200) return answer.body as DownloadBody;
+		if (answer.status === 200) {
+			return guardDownload(answer.body as DownloadBody, {
+				idleTimeoutMs: download.idleTimeoutMs,
+				contentLength: contentLengthOf(answer.headers),
+			});
+		}
 
 		await drainStreamBody(answer.body);
-		const location = headerValue(answer.headers, 'location');
-		if (!location) {
-			throw apiErrorFromAnswer(ctx.getNode(), { status: answer.status, body: 'redirect without a Location', action, ...settings });
+		let location = headerValue(answer.headers, 'location');
+		let from = answer.url;
+		let s3: Awaited<ReturnType<typeof fetchPresignedLink>> | { error: unknown } | undefined;
+		for (let hop = 0; hop <= MAX_S3_HOPS; hop++) {
+			if (!location) {
+				throw apiErrorFromAnswer(ctx.getNode(), { status: answer.status, body: 'redirect without a Location', action, ...settings });
+			}
+			const verdict = checkDownloadRedirect(location, from, customBaseUrl);
+			if (!verdict.allowed) {
+				throw new NodeOperationError(ctx.getNode(), `Refused to follow the download link of export ${requestId}: ${verdict.reason}`, {
+					itemIndex: settings.itemIndex,
+					description:
+						'Amplitude hands out pre-signed https links to Amazon S3. A link to another scheme or to a plain-http host ' +
+						'is not followed: check the credential\'s data centre or custom base URL, and any proxy between n8n and Amplitude.',
+				});
+			}
+			const controller = new AbortController();
+			s3 = await fetchPresignedLink(ctx, verdict.url.toString(), controller).catch((error: unknown) => ({ error }));
+			if (!('statusCode' in s3) || !REDIRECTS.includes(s3.statusCode)) {
+				if ('statusCode' in s3 && s3.statusCode >= 200 && s3.statusCode < 300) {
+					return guardDownload(s3.body as DownloadBody, {
+						idleTimeoutMs: download.idleTimeoutMs,
+						contentLength: contentLengthOf(s3.headers as Record<string, unknown>),
+						abort: () => controller.abort(),
+					});
+				}
+				break;
+			}
+			await drainStreamBody(s3.body);
+			from = verdict.url.toString();
+			location = headerValue(s3.headers as Record<string, unknown>, 'location');
 		}
-		const s3Url = new URL(location, answer.url).toString();
-		const s3 = await fetchPresignedLink(ctx, s3Url).catch((error: unknown) => ({ error }));
-		if ('statusCode' in s3 && s3.statusCode >= 200 && s3.statusCode < 300) return s3.body as DownloadBody;
+		if (!s3) throw new NodeOperationError(ctx.getNode(), `${action}: no download link`, { itemIndex: settings.itemIndex });
 
 		const failure =
 			'statusCode' in s3
@@ -208,8 +266,17 @@ export async function openExportFile(
 	}
 }
 
-/** The S3 GET: no credential, a network hiccup retried briefly (the link only lives a minute). */
-async function fetchPresignedLink(ctx: IExecuteFunctions, url: string) {
+/**
+ * The S3 GET: no credential, redirects not followed here (the caller checks where they lead), a network
+ * hiccup retried briefly (the link only lives a minute). The signal lets the idle timeout close the
+ * connection; stopping the execution aborts it too.
+ */
+async function fetchPresignedLink(ctx: IExecuteFunctions, url: string, controller: AbortController) {
+	const cancel = ctx.getExecutionCancelSignal?.();
+	if (cancel) {
+		if (cancel.aborted) controller.abort();
+		else cancel.addEventListener('abort', () => controller.abort(), { once: true });
+	}
 	return await withRetry(
 		async () =>
 			await ctx.helpers.httpRequest({
@@ -218,6 +285,8 @@ async function fetchPresignedLink(ctx: IExecuteFunctions, url: string) {
 				encoding: 'stream',
 				returnFullResponse: true,
 				ignoreHttpStatusErrors: true,
+				disableFollowRedirect: true,
+				abortSignal: controller.signal,
 			}),
 		{ maxRetries: 2, baseDelayMs: 500, maxDelayMs: 5000 },
 	);

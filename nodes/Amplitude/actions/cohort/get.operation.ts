@@ -16,6 +16,8 @@ import { figuresSince } from '../../../shared/retry';
 import { runRetryPolicy } from '../../../shared/run-retry-settings';
 import { formatCount } from '../../helpers/cohortFields';
 import { readExportMembers, type MemberBatch } from '../../helpers/members';
+import { readGetCohortNumbers } from '../../helpers/numeric-options';
+import { checkResumedCohort, noteExportSeen, resumedExportNote, type ResumedExportNote } from '../../helpers/resumed-export';
 import { ProgressReporter } from '../../helpers/progress';
 import { guardExport, type ExportGuardOptions } from '../../exports/export-guard';
 import { memberCsvChunks, storeCsvBinary } from '../../output/binary';
@@ -30,6 +32,7 @@ import {
 	waitForExport,
 	type UserPropertiesMode,
 } from '../../transport/export';
+import { DownloadIncompleteError } from '../../transport/download-guard';
 import { asNodeError } from '../../transport/errors';
 import type { CallSettings } from '../../transport/request';
 
@@ -147,6 +150,15 @@ const properties: INodeProperties[] = [
 		placeholder: 'Add option',
 		default: {},
 		options: [
+			{
+				displayName: 'Download Idle Timeout (Seconds)',
+				name: 'downloadIdleTimeoutSeconds',
+				type: 'number',
+				default: 60,
+				typeOptions: { minValue: 1, numberPrecision: 2 },
+				description:
+					'Give up a download that sends no data for this long, and download the file again from a fresh link',
+			},
 			{
 				displayName: 'Export At Least Every (Hours)',
 				name: 'exportAtLeastEveryHours',
@@ -272,15 +284,16 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, output
 		format === 'compact' ? 'none' : (this.getNodeParameter('userProperties', itemIndex, 'none') as UserPropertiesMode);
 	const propertyKeys = propertiesMode === 'selected' ? propertyKeysOf(this.getNodeParameter('propertyKeys', itemIndex, '')) : [];
 	const options = this.getNodeParameter('options', itemIndex, {}) as GetOptions;
-	const pollIntervalMs = Math.max(10, (options.pollIntervalSeconds ?? 5) * 1000);
-	const maxWaitMs = Math.max(0, (options.maxWaitSeconds ?? 600) * 1000);
+	const numbers = readGetCohortNumbers(this, options, itemIndex);
+	const pollIntervalMs = numbers.pollIntervalSeconds * 1000;
+	const maxWaitMs = numbers.maxWaitSeconds * 1000;
 	const skipAnonymous = options.skipAnonymous === true;
 	const resumeRequestId = (options.resumeRequestId ?? '').trim();
 
 	const progress = new ProgressReporter(this, `cohort ${cohortId}`);
 	const settings: CallSettings = {
 		itemIndex,
-		retryPolicy: runRetryPolicy(this, options, itemIndex),
+		retryPolicy: runRetryPolicy(this, { ...options, maxRetries: numbers.maxRetries }, itemIndex),
 		onRetry: (message) => progress.say(message),
 	};
 	// Retries, 429s and time waited by this item's calls, for its output (the budget is the run's).
@@ -292,34 +305,48 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, output
 	if (!guard) return;
 	const exportStarted = Date.now();
 	let requestId = resumeRequestId;
+	let resumed: ResumedExportNote | undefined;
 	if (requestId) {
 		progress.say(`resuming export ${requestId} of "${cohortName}"`);
+		resumed = resumedExportNote(this, requestId, noteExportSeen(this, requestId));
 	} else {
 		requestId = await startCohortExport(this, cohortId, { mode: propertiesMode, keys: propertyKeys }, settings);
+		noteExportSeen(this, requestId);
 		guard.exportStarted();
 		progress.say(`export ${requestId} of "${cohortName}" started (${formatCount(Number(cohort.size ?? 0))} members)`);
 	}
 	await waitForExport(
 		this,
 		requestId,
-		{ pollIntervalMs, maxWaitMs, onRunning: (elapsedMs) => progress.say(`export running, ${formatSeconds(elapsedMs)}`) },
+		{
+			pollIntervalMs,
+			maxWaitMs,
+			onRunning: (elapsedMs) => progress.say(`export running, ${formatSeconds(elapsedMs)}`),
+			onCohortId: (answered) => checkResumedCohort(this, requestId, cohortId, answered, itemIndex),
+		},
 		settings,
 	);
 	const exportMs = Date.now() - exportStarted;
 	progress.say(`export ready after ${formatSeconds(exportMs)}, downloading`);
 
 	const downloadStarted = Date.now();
-	const reopen = async () => await openExportFile(this, requestId, settings);
+	const reopen = async () =>
+		await openExportFile(this, requestId, settings, { idleTimeoutMs: numbers.downloadIdleTimeoutSeconds * 1000 });
 	const first = await reopen();
 	const members: AsyncIterable<MemberBatch> = readExportMembers({
 		first,
 		reopen,
 		maxRestarts: 3,
+		expectedRows: Number.isFinite(Number(cohort.size)) ? Number(cohort.size) : undefined,
 		onProgress: (rows) => progress.say(`downloaded ${formatCount(rows)} members`),
-		onRestart: (rows) => progress.say(`download cut after ${formatCount(rows)} members; downloading again from there`),
+		onRestart: (rows, why) =>
+			progress.say(
+				`download cut after ${formatCount(rows)} members${why instanceof Error ? ` (${why.message})` : ''}; ` +
+					'downloading again from a fresh link',
+			),
 	});
 
-	const summary = { cohortId, cohortName, requestId };
+	const summary = { cohortId, cohortName, requestId, ...(resumed ? { resumedExport: resumed } : {}) };
 	const pairedItem = { item: itemIndex };
 	const outputStart = output.length;
 	let counts: MemberCounts = emptyCounts();
@@ -333,7 +360,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, output
 		} else if (format === 'binary') {
 			const binaryPropertyName = this.getNodeParameter('binaryPropertyName', itemIndex, 'data') as string;
 			const fileName = `amplitude-cohort-${cohortId}.csv`;
-			const binary = await storeCsvBinary(this, first, memberCsvChunks(members, skipAnonymous, counts), fileName);
+			const binary = await storeCsvBinary(this, first.source, memberCsvChunks(members, skipAnonymous, counts), fileName);
 			const phases = { exportMs, downloadMs: Date.now() - downloadStarted };
 			output.push({
 				json: { ...summary, ...counts, fileName, phases, ...figuresSince(settings.retryPolicy?.budget, retriesAtStart), exportsThisMonth: guard.exportsThisMonth() },
@@ -347,6 +374,18 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, output
 		// No half cohort: drop what this item already pushed.
 		output.length = outputStart;
 		if (error instanceof NodeApiError || error instanceof NodeOperationError) throw asNodeError(this.getNode(), error, itemIndex);
+		if (error instanceof DownloadIncompleteError) {
+			throw new NodeOperationError(
+				this.getNode(),
+				`The export file of cohort "${cohortName}" (request id ${requestId}) did not download completely: ${error.message}`,
+				{
+					itemIndex,
+					description:
+						'It was downloaded again from fresh links, without success; no member was output. To try again without starting a new ' +
+						`export, put ${requestId} in the option "Resume Export Request ID", or raise "Download Idle Timeout" if the network is slow.`,
+				},
+			);
+		}
 		if (error instanceof CsvFormatError) {
 			throw new NodeOperationError(this.getNode(), `The export file of cohort "${cohortName}" is truncated or malformed: ${error.message}`, {
 				itemIndex,
