@@ -18,6 +18,7 @@ import { scrubText } from '../secrets';
 import { withAudienceLock } from '../sync/audience-lock';
 import { MemberCollector } from '../sync/member-collector';
 import { describeChunkOutcomes, type SyncReport } from '../sync/report';
+import { orderReportFields } from '../sync/report-order';
 import { pruneUnusedStates, stateCapBreach } from '../sync/state-retention';
 import { audienceStateKey, staticDataStateStore, storedStates, type AudienceStateStore } from '../sync/state-store';
 import { NoValidIdsError, syncAudience, SyncInputError, type SyncResult } from '../sync/sync-audience';
@@ -95,7 +96,7 @@ async function syncOne(
 		}
 	});
 	const report = shownReport(result.report, backend.secrets);
-	if (result.error === undefined || ctx.continueOnFail()) return await reportItem(ctx, report, result.plannedChunks);
+	if (result.error === undefined || ctx.continueOnFail()) return await reportItem(ctx, report, result.plannedChunks).then((item) => ({ ...item, json: orderReportFields(item.json) }));
 	throw chunkFailure(ctx, result, report);
 }
 
