@@ -24,6 +24,7 @@ import { memberCsvChunks, storeCsvBinary } from '../../output/binary';
 import { collectUserIds } from '../../output/compact';
 import { emptyCounts, type MemberCounts } from '../../output/counts';
 import { pushMemberItems } from '../../output/items';
+import { hintSavedSizeOfItems } from '../../output/saved-size-hint';
 import { listCohorts, type AmplitudeCohort } from '../../transport/cohorts';
 import {
 	formatSeconds,
@@ -399,6 +400,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, output
 		});
 	}
 	guard.exportCompleted();
+	hintSavedSizeOfItems(this, format, output.length - outputStart);
 	const downloadMs = Date.now() - downloadStarted;
 	progress.say(
 		`done: ${formatCount(counts.memberCount)} members (${formatCount(counts.anonymousCount)} anonymous); ` +

@@ -1,0 +1,33 @@
+/**
+ * One item per member is what field mapping wants, but n8n saves every production execution with each
+ * node's output (by default): above 100,000 items, the node says what the execution will store and which
+ * output costs less.
+ */
+import type { IExecuteFunctions } from 'n8n-workflow';
+
+import { formatCount } from '../helpers/cohortFields';
+
+export const ITEMS_HINT_ABOVE = 100_000;
+
+/**
+ * Bytes n8n's database grows by per output item, measured with `npm run bench -- --real-n8n` (n8n 2.40.7,
+ * SQLite, default execution saving, members without user properties); user properties add their own size.
+ */
+export const SAVED_BYTES_PER_ITEM = 140;
+
+/** Adds the hint when format `items` output more than ITEMS_HINT_ABOVE items for one input item. */
+export function hintSavedSizeOfItems(ctx: IExecuteFunctions, format: string, items: number): void {
+	if (format !== 'items' || items <= ITEMS_HINT_ABOVE) return;
+	// addExecutionHints: n8n ≥ 1.3x; older versions show no hint.
+	if (typeof ctx.addExecutionHints !== 'function') return;
+	const megabytes = Math.max(1, Math.round((items * SAVED_BYTES_PER_ITEM) / 1e6));
+	ctx.addExecutionHints({
+		type: 'warning',
+		location: 'outputPane',
+		message:
+			`${formatCount(items)} items: a saved production execution stores every one of them in n8n's database, ` +
+			`about ${formatCount(megabytes)} MB here (~${SAVED_BYTES_PER_ITEM} bytes an item, more with user properties). ` +
+			'For big cohorts, set Output Format to "CSV File": the file goes to n8n\'s binary data storage and the execution ' +
+			'keeps a few KB (Batch\'s Upsert reads it with Identifiers From "A CSV File (Binary)").',
+	});
+}
