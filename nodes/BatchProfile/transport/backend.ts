@@ -22,8 +22,7 @@ export async function batchProfileBackend(ctx: IExecuteFunctions, itemIndex: num
 		maxPageSize: MAX_PAGE_SIZE,
 		audienceApi: (name) => {
 			const displayName = ctx.getNodeParameter('displayName', itemIndex, '') as string;
-			const audienceType = ctx.getNodeParameter('audienceType', itemIndex, AUDIENCE_TYPE) as string;
-			return new ProfileAudienceApi(ctx, credentials, name, audienceType, displayName);
+			return new ProfileAudienceApi(ctx, credentials, name, AUDIENCE_TYPE, displayName);
 		},
 		async getAudience(name) {
 			const answer = await callAudiences(ctx, credentials, { route: 'view', qs: { name }, what: `Get audience "${name}"` });

@@ -3,17 +3,12 @@ import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { executeSync } from '../../../shared/audience/run-sync';
 import { batchProfileBackend } from '../../transport/backend';
 
-/** Batch Profile-only fields of Upsert: the type and display name of an audience it creates. */
+/**
+ * Batch Profile-only field of Upsert: the display name of an audience it creates. Its type is always
+ * Customer User IDs (`custom_ids`, the only one the Audiences API documents), so there is nothing to pick:
+ * 0.1.0's single-option "Audience Type" dropdown is gone, and its value in saved workflows is not read.
+ */
 export const description: INodeProperties[] = [
-	{
-		displayName: 'Audience Type',
-		name: 'audienceType',
-		type: 'options',
-		default: 'custom_ids',
-		description: 'Type of the member IDs. Only Customer User IDs are documented for the Audiences API.',
-		displayOptions: { show: { resource: ['audience'], operation: ['upsert', 'removeMembers'] } },
-		options: [{ name: 'Customer User ID', value: 'custom_ids', description: 'The custom user ID of each profile' }],
-	},
 	{
 		displayName: 'Display Name',
 		name: 'displayName',
