@@ -201,9 +201,12 @@ describe('queue mode: Redis, Postgres, a main and two workers', () => {
 		const throttled = amplitude.log.filter((entry) => entry.status === 429);
 		expect(throttled.length).toBeGreaterThan(0);
 
-		// The CSV File hand-over went through n8n's binary data storage: queue mode's default, `database`.
-		const stored = await postgres!.query<{ count: string }>('select count(*)::text as count from binary_data');
-		expect(Number(stored[0].count)).toBeGreaterThan(0);
+		// n8n 2.x: the CSV File hand-over went through n8n's binary data storage in queue mode's default mode,
+		// `database` (1.x has no such mode: its default keeps the file inside the execution data).
+		if (runtime.n8nMajor >= 2) {
+			const stored = await postgres!.query<{ count: string }>('select count(*)::text as count from binary_data');
+			expect(Number(stored[0].count)).toBeGreaterThan(0);
+		}
 	});
 
 	it('hands the Sync Changes state from worker 1 to worker 2: after a 1% change only the change is sent', async () => {
