@@ -40,6 +40,8 @@ export const EXAMPLE_COHORT_IDS = {
 	app: 'abc123',
 	/** 200 members. */
 	alert: 'mno345',
+	/** big-cohort-to-batch-profile.json: the same 5,000 members, handed over as a CSV file. */
+	bigCohortCsv: 'def456',
 } as const;
 
 /** Points the example's notification (an HTTP Request node) at a test sink instead of the placeholder URL. */

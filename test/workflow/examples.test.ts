@@ -60,8 +60,36 @@ describe('example workflows through the engine', () => {
 		expect(report).toMatchObject({ effectiveMode: 'syncChanges', success: true });
 		expect((report.added as number) + (report.removed as number)).toBeGreaterThan(0);
 		expect((report.added as number) + (report.removed as number)).toBeLessThanOrEqual(2 * 50);
-		// Only the changes travel: a view, one add chunk and one remove chunk.
-		expect(batch.log.length - batchRequestsBefore).toBeLessThanOrEqual(3);
+		// Only the changes travel: a view, one add chunk and one remove chunk, and the view (with the last indexing
+		// token) that records the audience as the run left it.
+		expect(batch.log.length - batchRequestsBefore).toBeLessThanOrEqual(4);
+	});
+
+	it('big-cohort-to-batch-profile.json: the cohort as a CSV file, no id in the items, then only the changes', async () => {
+		const file = 'big-cohort-to-batch-profile.json';
+		const audience = 'amplitude_trial_users_csv';
+		const cohort = DEFAULT_COHORTS.find((spec) => spec.id === EXAMPLE_COHORT_IDS.bigCohortCsv)!;
+		amplitude.setCohort({ ...cohort, revision: 5, churn: 0.01 });
+		const first = await runWorkflow(example(file), { credentials: credentials as never, mode: 'trigger' });
+		expect(first.status).toBe('success');
+		// One item: the members travel in its binary field, not in the JSON n8n saves with the execution.
+		const [csvItem, ...others] = first.nodes['Get cohort'].items[0];
+		expect(others).toEqual([]);
+		expect(csvItem.binary?.data).toMatchObject({ mimeType: 'text/csv', fileName: `amplitude-cohort-${cohort.id}.csv` });
+		expect(JSON.stringify(csvItem.json).length).toBeLessThan(2000);
+		expect(first.nodes['Upsert audience'].items[0][0].json).toMatchObject({ effectiveMode: 'replace', success: true });
+		expect(batch.projectAudienceIds(BATCH_SANDBOX_PROJECT_KEY, audience)).toEqual(await identifiedMembers(cohort.id));
+
+		amplitude.setCohort({ ...cohort, revision: 6, churn: 0.01 });
+		const batchRequestsBefore = batch.log.length;
+		const second = await runWorkflow(example(file), { credentials: credentials as never, mode: 'trigger', staticData: first.staticData });
+		expect(second.status).toBe('success');
+		const report = second.nodes['Upsert audience'].items[0][0].json;
+		expect(batch.projectAudienceIds(BATCH_SANDBOX_PROJECT_KEY, audience)).toEqual(await identifiedMembers(cohort.id));
+		expect(report).toMatchObject({ effectiveMode: 'syncChanges', success: true });
+		expect((report.added as number) + (report.removed as number)).toBeGreaterThan(0);
+		expect((report.added as number) + (report.removed as number)).toBeLessThanOrEqual(2 * 50);
+		expect(batch.log.length - batchRequestsBefore).toBeLessThanOrEqual(4);
 	});
 
 	it('cohort-to-batch-app.json: the compact output replaces the app audience', async () => {
