@@ -1,6 +1,7 @@
 import { NodeConnectionTypes, type IExecuteFunctions, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
 
 import * as cohort from './actions/cohort';
+import { cohortToolDescriptions } from './actions/cohort/tool-descriptions';
 import { router } from './actions/router';
 import { searchCohorts } from './methods/listSearch';
 
@@ -19,6 +20,8 @@ export class Amplitude implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'amplitudeCohortsApi', required: true }],
 		properties: [
+			// Shown only when the node is an AI agent's tool.
+			...cohortToolDescriptions,
 			{
 				displayName: 'Resource',
 				name: 'resource',

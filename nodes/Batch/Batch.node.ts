@@ -6,6 +6,7 @@ import {
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 
+import { audienceToolProperties } from '../shared/audience/agent-tool';
 import { resourceProperty } from '../shared/audience/operation-properties';
 import { descriptions } from './actions/audience';
 import { router } from './actions/router';
@@ -25,7 +26,8 @@ export class Batch implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'batchApi', required: true }],
-		properties: [resourceProperty, ...descriptions],
+		// The tool fields first: shown only when the node is an AI agent's tool.
+		properties: [...audienceToolProperties, resourceProperty, ...descriptions],
 	};
 
 	methods = { listSearch: { searchAudiences } };

@@ -11,6 +11,7 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 
+import { runsAsAgentTool } from '../../../shared/agent/tool-mode';
 import { CsvFormatError } from '../../../shared/csv';
 import { figuresSince } from '../../../shared/retry';
 import { runRetryPolicy } from '../../../shared/run-retry-settings';
@@ -20,6 +21,7 @@ import { readGetCohortNumbers } from '../../helpers/numeric-options';
 import { checkResumedCohort, noteExportSeen, resumedExportNote, type ResumedExportNote } from '../../helpers/resumed-export';
 import { ProgressReporter } from '../../helpers/progress';
 import { guardExport, type ExportGuardOptions } from '../../exports/export-guard';
+import { agentMemberLimit, agentSummaryJson, agentSummaryProperties, collectAgentSummary } from '../../output/agent-summary';
 import { memberCsvChunks, storeCsvBinary } from '../../output/binary';
 import { collectUserIds } from '../../output/compact';
 import { emptyCounts, type MemberCounts } from '../../output/counts';
@@ -93,6 +95,8 @@ const properties: INodeProperties[] = [
 		name: 'outputFormat',
 		type: 'options',
 		default: 'items',
+		// An agent's tool returns a summary instead (agent-summary.ts).
+		displayOptions: { show: { '@tool': [false] } },
 		options: [
 			{
 				name: 'One Item per Member',
@@ -125,7 +129,7 @@ const properties: INodeProperties[] = [
 		name: 'userProperties',
 		type: 'options',
 		default: 'none',
-		displayOptions: { hide: { outputFormat: ['compact'] } },
+		displayOptions: { show: { '@tool': [false] }, hide: { outputFormat: ['compact'] } },
 		description:
 			'Which user properties to include with each member. Amplitude advises leaving them out if exports keep timing out.',
 		options: [
@@ -144,6 +148,7 @@ const properties: INodeProperties[] = [
 		displayOptions: { show: { userProperties: ['selected'] }, hide: { outputFormat: ['compact'] } },
 		description: 'Comma-separated names of the user properties to include',
 	},
+	...agentSummaryProperties,
 	{
 		displayName: 'Options',
 		name: 'options',
@@ -281,8 +286,9 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, output
 	const cohortId = String(this.getNodeParameter('cohort', itemIndex, '', { extractValue: true }) ?? '').trim();
 	if (cohortId === '') throw new NodeOperationError(this.getNode(), 'Choose a cohort', { itemIndex });
 	const format = this.getNodeParameter('outputFormat', itemIndex, 'items') as OutputFormat;
+	const agent = runsAsAgentTool(this) ? agentMemberLimit(this, itemIndex) : undefined;
 	const propertiesMode: UserPropertiesMode =
-		format === 'compact' ? 'none' : (this.getNodeParameter('userProperties', itemIndex, 'none') as UserPropertiesMode);
+		format === 'compact' || agent ? 'none' : (this.getNodeParameter('userProperties', itemIndex, 'none') as UserPropertiesMode);
 	const propertyKeys = propertiesMode === 'selected' ? propertyKeysOf(this.getNodeParameter('propertyKeys', itemIndex, '')) : [];
 	const options = this.getNodeParameter('options', itemIndex, {}) as GetOptions;
 	const numbers = readGetCohortNumbers(this, options, itemIndex);
@@ -352,7 +358,12 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, output
 	const outputStart = output.length;
 	let counts: MemberCounts = emptyCounts();
 	try {
-		if (format === 'compact') {
+		if (agent) {
+			const collected = await collectAgentSummary(members, agent.limit);
+			counts = collected;
+			const exportInfo = { thisMonth: guard.exportsThisMonth(), resumed: resumed !== undefined };
+			output.push({ json: agentSummaryJson(summary, collected, agent, exportInfo), pairedItem });
+		} else if (format === 'compact') {
 			const { userIds, ...compactCounts } = await collectUserIds(members);
 			counts = compactCounts;
 			const phases = { exportMs, downloadMs: Date.now() - downloadStarted };
