@@ -87,9 +87,12 @@ describe('a published Schedule Trigger workflow under n8n start', () => {
 	};
 	const audienceIds = () => batch.projectAudienceIds(BATCH_SANDBOX_PROJECT_KEY, AUDIENCE);
 
-	/** The Batch writes logged from `from` on, with the ids each kind carried. */
-	const writesSince = (from: number): Writes => {
-		const calls = batch.log.slice(from).filter((entry) => entry.method === 'POST' && WRITE_PATH.test(new URL(entry.url, 'http://x').pathname));
+	/** The Batch writes received while an execution ran (by time: one clock, one machine), with their ids. */
+	const writesDuring = (execution: ExecutionRow): Writes => {
+		const [from, to] = [toMs(execution.startedAt!), toMs(execution.stoppedAt!)];
+		const calls = batch.log.filter(
+			(entry) => entry.time >= from && entry.time <= to && entry.method === 'POST' && WRITE_PATH.test(new URL(entry.url, 'http://x').pathname),
+		);
 		const writes: Writes = { calls, replaced: [], added: [], removed: [] };
 		for (const call of calls) {
 			const body = JSON.parse(call.body ?? '{}') as { ids?: Array<{ id: string; action?: string }> };
@@ -109,7 +112,6 @@ describe('a published Schedule Trigger workflow under n8n start', () => {
 	const executions = async (workflowId: string) => (await sqliteExecutions(runtime, userFolder)).filter((row) => row.workflowId === workflowId);
 
 	/** Waits for the n-th production execution to end (n8n's database) and returns it with the writes it made. */
-	let logMark = 0;
 	const productionRun = async (n: number): Promise<{ execution: ExecutionRow; writes: Writes }> => {
 		const execution = await waitFor(
 			`production run ${n} to end`,
@@ -119,13 +121,11 @@ describe('a published Schedule Trigger workflow under n8n start', () => {
 			},
 			{ timeoutMs: (EVERY_SECONDS + 45) * 1000, intervalMs: 300, describe: () => main?.output().slice(-3000) ?? '' },
 		);
-		const runsSoFar = (await executions(PRODUCTION_ID)).filter((row) => row.mode === 'trigger');
-		// One run at a time: the schedule fires every 10 s and a run takes a few seconds.
-		expect(runsSoFar.length).toBe(n);
 		expect(execution.status).toBe('success');
-		const writes = writesSince(logMark);
-		logMark = batch.log.length;
-		return { execution, writes };
+		// One run at a time: the schedule fires every 10 s and a run takes a few seconds.
+		const next = (await executions(PRODUCTION_ID)).filter((row) => row.mode === 'trigger')[n];
+		if (next) expect(toMs(next.startedAt!)).toBeGreaterThan(toMs(execution.stoppedAt!));
+		return { execution, writes: writesDuring(execution) };
 	};
 
 	const changeCohortA = (revision: number) =>
@@ -165,11 +165,10 @@ describe('a published Schedule Trigger workflow under n8n start', () => {
 		});
 		expect(manualRun).toMatchObject({ mode: 'manual', status: 'success' });
 		expect(audienceIds()).toEqual(await identified(COHORT_B.id));
-		logMark = batch.log.length;
 
 		// Run 4: cohort A unchanged, but the audience holds B: the run must put A back.
 		const run4 = await productionRun(4);
-		expect(new Date(run4.execution.startedAt!).getTime()).toBeGreaterThanOrEqual(new Date(manualRun.stoppedAt!).getTime());
+		expect(toMs(run4.execution.startedAt!)).toBeGreaterThanOrEqual(toMs(manualRun.stoppedAt!));
 		expect(audienceIds()).toEqual(cohort1);
 
 		// An outside edit (the dashboard, another tool): same size, other ids.
@@ -185,6 +184,11 @@ describe('a published Schedule Trigger workflow under n8n start', () => {
 		expect(audienceIds()).toEqual(cohort1);
 	});
 });
+
+/** n8n's SQLite dates are UTC without a zone ("2026-12-01 09:47:03.123"). */
+function toMs(date: string): number {
+	return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(date) ? date : `${date.replace(' ', 'T')}Z`).getTime();
+}
 
 /** What the editor's "Execute workflow" does: owner login, then POST /rest/workflows/:id/run from its trigger. */
 async function runManually(url: string, workflowId: string): Promise<{ executionId: string }> {
