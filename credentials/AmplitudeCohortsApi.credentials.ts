@@ -72,5 +72,21 @@ export class AmplitudeCohortsApi implements ICredentialType {
 			url: '/api/3/cohorts',
 			method: 'GET',
 		},
+		// n8n shows the HTTP reason phrase of a failed test, never the body; these fixed texts replace even that
+		// for the usual refusals, so a proxy that echoes the keys cannot put them on screen.
+		rules: [
+			{
+				type: 'responseCode',
+				properties: { value: 401, message: 'Amplitude refused the API key / secret key (401): check both keys and the data centre' },
+			},
+			{
+				type: 'responseCode',
+				properties: { value: 403, message: 'Amplitude refused the API key / secret key (403): check both keys and the data centre' },
+			},
+			{
+				type: 'responseCode',
+				properties: { value: 429, message: 'Amplitude is rate limiting this project (429): test again in a minute' },
+			},
+		],
 	};
 }

@@ -52,5 +52,18 @@ export class BatchApi implements ICredentialType {
 			url: '=/1.0/{{encodeURIComponent($credentials.apiKey)}}/custom-audience',
 			qs: { limit: 1 },
 		},
+		// n8n shows the HTTP reason phrase of a failed test, never the body; these fixed texts replace even that
+		// for the usual refusals, so a gateway that echoes the keys cannot put them on screen.
+		rules: [
+			{
+				type: 'responseCode',
+				properties: { value: 401, message: 'Batch refused the REST API key or the app API key (401): check both (Settings → General)' },
+			},
+			{
+				type: 'responseCode',
+				properties: { value: 403, message: 'Batch refused this call (403): the keys may not use the Custom Audience API' },
+			},
+			{ type: 'responseCode', properties: { value: 429, message: 'Batch is rate limiting (429): test again in a minute' } },
+		],
 	};
 }

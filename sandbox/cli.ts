@@ -32,10 +32,16 @@ const HELP = `Usage: npm run sandbox -- [options]
   --rate-limit-fraction F     answer 429 to a fraction F of requests
   --retry-after N             seconds announced in Retry-After (default 1)
   --retry-after-style seconds|date|none
+  --storm N:S                 a throttling storm: the next N requests answer 429 with Retry-After: S seconds
+                              (same as --rate-limit-next N --retry-after S)
   --server-errors-next N      answer 5xx to the next N requests
   --server-errors-fraction F  answer 5xx to a fraction F of requests
   --server-error-status S     500, 502, 503 or 504 (default 500)
-  --latency-ms N              added before every answer
+  --latency-ms N              added before every answer (above a node's Request Timeout: a timed-out call)
+  --echo-credentials-next N   the next N requests get an error whose body echoes the credentials they carried
+                              (Amplitude: "Invalid credentials: <key>:<secret>" and the Basic header; Batch: the
+                              REST, app and project keys and the auth headers)
+  --echo-credentials-status S status of those answers (default 401)
   --concurrency-limit N       concurrent requests per project before a 429 (Amplitude: 5, the default)
   --busy-requests N           requests other tools keep in flight on the project (count against the limit)
   --parallel-exports N        exports running at once per project before a 429 (Amplitude: 4; default 0, off)
@@ -47,6 +53,15 @@ const HELP = `Usage: npm run sandbox -- [options]
 function faultPlan(values: Record<string, string | boolean | string[] | undefined>): FaultPlan {
 	const number = (name: string) => (values[name] === undefined ? undefined : Number(values[name]));
 	const plan: FaultPlan = {};
+	if (typeof values.storm === 'string') {
+		const [next, seconds] = values.storm.split(':').map(Number);
+		if (!Number.isInteger(next) || !(seconds >= 0)) throw new Error(`--storm expects N:SECONDS, got "${values.storm}"`);
+		values['rate-limit-next'] = String(next);
+		values['retry-after'] = String(seconds);
+	}
+	if (values['echo-credentials-next'] !== undefined) {
+		plan.credentialEcho = { next: number('echo-credentials-next'), status: number('echo-credentials-status') };
+	}
 	if (values['rate-limit-next'] !== undefined || values['rate-limit-fraction'] !== undefined) {
 		plan.rateLimit = {
 			next: number('rate-limit-next'),
@@ -98,6 +113,9 @@ async function main() {
 			'server-errors-fraction': { type: 'string' },
 			'server-error-status': { type: 'string' },
 			'latency-ms': { type: 'string' },
+			storm: { type: 'string' },
+			'echo-credentials-next': { type: 'string' },
+			'echo-credentials-status': { type: 'string' },
 			'recompute-every': { type: 'string' },
 			'concurrency-limit': { type: 'string' },
 			'busy-requests': { type: 'string' },

@@ -34,6 +34,12 @@ export {
 };
 export type { CohortSyncMetadata } from './config';
 
+/** What a proxy that echoes credentials says: the decoded Basic pair, and the header as it came. */
+function echoedCredentials(authorization: string | undefined): string {
+	const encoded = /^Basic\s+(\S+)/i.exec(authorization ?? '')?.[1] ?? '';
+	return `Invalid credentials: ${Buffer.from(encoded, 'base64').toString('utf8')} (Authorization: ${authorization ?? 'none'})`;
+}
+
 export interface AmplitudeSandboxOptions {
 	port?: number;
 	host?: string;
@@ -91,10 +97,11 @@ export async function startAmplitudeSandbox(options: AmplitudeSandboxOptions = {
 		host: options.host,
 		router: amplitudeRouter(context),
 		notFound,
-		faultBody: (decision) =>
-			decision.kind === 'rate-limit'
-				? { error: 'Too many requests: exceeded the rate limit for this project. Retry later.' }
-				: { error: 'Internal server error' },
+		faultBody: (decision, req) => {
+			if (decision.kind === 'rate-limit') return { error: 'Too many requests: exceeded the rate limit for this project. Retry later.' };
+			if (decision.kind === 'credential-echo') return { error: echoedCredentials(req.headers.authorization) };
+			return { error: 'Internal server error' };
+		},
 	});
 	baseUrl = server.url;
 

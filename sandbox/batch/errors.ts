@@ -12,6 +12,7 @@ import type http from 'node:http';
 
 import { sendJson } from '../shared/server';
 import type { FaultDecision } from '../shared/faults';
+import type { SandboxRequest } from '../shared/server';
 
 export type ApiFamily = 'custom-audience' | 'audiences';
 
@@ -58,7 +59,19 @@ export function sendBatchError(res: http.ServerResponse, family: ApiFamily, erro
  * Body of a 429 or 5xx produced by the shared fault knobs. The shared server gives no request to this
  * callback and always writes JSON, so one shape serves both families (string codes, as in 2.x).
  */
-export function faultBody(decision: Exclude<FaultDecision, { kind: 'none' }>): unknown {
+export function faultBody(decision: Exclude<FaultDecision, { kind: 'none' }>, req?: SandboxRequest): unknown {
+	if (decision.kind === 'credential-echo') {
+		// What an echoing gateway says: every key the request carried, headers as sent.
+		const appKey = /^\/1\.\d\/([^/]+)\//.exec(req?.path ?? '')?.[1];
+		const said = [
+			`X-Authorization: ${String(req?.headers['x-authorization'] ?? '')}`,
+			`app key: ${appKey ? decodeURIComponent(appKey) : ''}`,
+			`Authorization: ${String(req?.headers.authorization ?? '')}`,
+			`X-Batch-Project: ${String(req?.headers['x-batch-project'] ?? '')}`,
+			`path: ${req?.url.pathname ?? ''}`,
+		];
+		return { error_code: 'AUTHENTICATION_INVALID', error_message: `Invalid credentials (${said.join(', ')})` };
+	}
 	if (decision.kind === 'rate-limit') {
 		return { error_code: 'TOO_MANY_REQUESTS', error_message: 'Too many requests: wait a few seconds before retrying' };
 	}

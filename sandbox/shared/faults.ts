@@ -1,7 +1,8 @@
 /**
- * Fault knobs shared by both sandboxes: rate limiting (429 + Retry-After), 5xx bursts and latency,
- * for the next N requests or a fraction of them, optionally only for paths containing a string.
- * Fractions use a seeded generator so a failing test can be replayed.
+ * Fault knobs shared by both sandboxes: rate limiting (429 + Retry-After; a "storm" is N in a row),
+ * 5xx bursts, latency, and error answers that echo the credentials the request carried (as some proxies
+ * and gateways do), for the next N requests or a fraction of them, optionally only for paths containing
+ * a string. Fractions use a seeded generator so a failing test can be replayed.
  */
 export type RetryAfterStyle = 'seconds' | 'date' | 'none';
 
@@ -26,8 +27,18 @@ export interface ServerErrorFault {
 	match?: string;
 }
 
+/** An error answer whose body quotes the credentials of the request (keys, and auth headers as sent). */
+export interface CredentialEchoFault {
+	next?: number;
+	fraction?: number;
+	/** 401 by default. */
+	status?: number;
+	match?: string;
+}
+
 export interface FaultPlan {
 	rateLimit?: RateLimitFault;
+	credentialEcho?: CredentialEchoFault;
 	serverErrors?: ServerErrorFault;
 	/** Added before every answer. */
 	latencyMs?: number;
@@ -36,6 +47,7 @@ export interface FaultPlan {
 export type FaultDecision =
 	| { kind: 'rate-limit'; retryAfter?: string }
 	| { kind: 'server-error'; status: number }
+	| { kind: 'credential-echo'; status: number }
 	| { kind: 'none' };
 
 /** Mulberry32: a small seeded generator, good enough to spread faults evenly. */
@@ -76,7 +88,10 @@ export class Faults {
 
 	/** Decides the fate of one request; counts it against "next N" budgets. */
 	decide(path: string): FaultDecision {
-		const { rateLimit, serverErrors } = this.plan;
+		const { rateLimit, serverErrors, credentialEcho } = this.plan;
+		if (credentialEcho && this.hits(credentialEcho, path)) {
+			return { kind: 'credential-echo', status: credentialEcho.status ?? 401 };
+		}
 		if (rateLimit && this.hits(rateLimit, path)) {
 			return { kind: 'rate-limit', retryAfter: retryAfterValue(rateLimit) };
 		}

@@ -82,8 +82,8 @@ export interface SandboxServerOptions {
 	router: Router;
 	/** Answer for a path no route knows. */
 	notFound: (req: SandboxRequest, res: http.ServerResponse) => void;
-	/** How this API writes a 429 or 5xx body. */
-	faultBody: (decision: Exclude<FaultDecision, { kind: 'none' }>) => unknown;
+	/** How this API writes a 429, 5xx or credential-echoing body (the request is there to echo). */
+	faultBody: (decision: Exclude<FaultDecision, { kind: 'none' }>, req: SandboxRequest) => unknown;
 	/** Paths the fault knobs never touch (e.g. a download under test of its own fault). */
 	faultExempt?: (path: string) => boolean;
 }
@@ -163,7 +163,10 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
 					const headers: http.OutgoingHttpHeaders = {};
 					if (decision.kind === 'rate-limit' && decision.retryAfter) headers['retry-after'] = decision.retryAfter;
 					const status = decision.kind === 'rate-limit' ? 429 : decision.status;
-					sendJson(res, status, options.faultBody(decision), headers);
+					const body = options.faultBody(decision, request);
+					// An echoing gateway may put what it echoes in the reason phrase too (all a credential test shows).
+					if (decision.kind === 'credential-echo') res.statusMessage = JSON.stringify(body).replace(/[^\x20-\x7e]/g, '').slice(0, 300);
+					sendJson(res, status, body, headers);
 					return;
 				}
 			}

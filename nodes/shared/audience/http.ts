@@ -14,7 +14,7 @@ import {
 
 import { describeFailure } from '../retry';
 import { requestTimeoutOf } from '../run-retry-settings';
-import { scrubError, scrubText } from '../secrets';
+import { scrubError, scrubText, scrubValue } from '../secrets';
 
 export type RequestContext = IExecuteFunctions | ILoadOptionsFunctions;
 
@@ -92,7 +92,8 @@ export function readErrorBody(body: unknown): { code?: string; message: string }
 
 function apiError(ctx: RequestContext, answer: HttpAnswer, guard: CallGuard): NodeApiError {
 	const status = answer.statusCode;
-	const { code, message } = readErrorBody(answer.body);
+	// Scrubbed before it is read and cut to 500 characters: a cut must not leave half a key.
+	const { code, message } = readErrorBody(scrubValue(answer.body, guard.secrets));
 	const said = [code, message].filter((part) => part).join(': ') || 'no details';
 	let headline = `${guard.what} failed: Batch answered ${status} (${said})`;
 	let description = `Batch's answer: ${said}`;

@@ -9,7 +9,7 @@ import {
 } from 'n8n-workflow';
 
 import { withRetry } from '../retry';
-import { scrubText } from '../secrets';
+import { scrubError, scrubText } from '../secrets';
 import { readAudienceName } from './audience-name';
 import type { AudienceBackend, BackendFactory } from './backend';
 import { readRetryPolicy } from './settings';
@@ -30,8 +30,9 @@ async function forEachItem(ctx: IExecuteFunctions, backendFor: BackendFactory, r
 				output.push({ json: { error: scrubText((error as Error).message ?? String(error), secrets) }, pairedItem: { item: itemIndex } });
 				continue;
 			}
-			if (error instanceof NodeOperationError) throw new NodeOperationError(ctx.getNode(), error, { itemIndex });
-			throw new NodeApiError(ctx.getNode(), error as JsonObject, { itemIndex });
+			// Every field scrubbed, whatever the API echoed into it (the transport already did; this covers the rest).
+			if (error instanceof NodeOperationError) throw scrubError(new NodeOperationError(ctx.getNode(), error, { itemIndex }), secrets);
+			throw scrubError(new NodeApiError(ctx.getNode(), error as JsonObject, { itemIndex }), secrets);
 		}
 	}
 	return [output];
