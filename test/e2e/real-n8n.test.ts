@@ -86,9 +86,14 @@ describe('example workflows in a real n8n', () => {
 		return run.data!.main[0]!.map((item) => item.json);
 	};
 
-	it('finds the three examples', () => {
+	it('finds the examples', () => {
 		expect(exampleFiles()).toEqual(
-			expect.arrayContaining(['cohort-to-batch-app.json', 'cohort-to-batch-profile.json', 'cohort-sync-with-alert.json']),
+			expect.arrayContaining([
+				'big-cohort-to-batch-profile.json',
+				'cohort-to-batch-app.json',
+				'cohort-to-batch-profile.json',
+				'cohort-sync-with-alert.json',
+			]),
 		);
 	});
 
@@ -100,6 +105,19 @@ describe('example workflows in a real n8n', () => {
 		const expected = await identifiedUserIds(amplitude, EXAMPLE_COHORT_IDS.profile);
 		expect(batch.projectAudienceIds(BATCH_SANDBOX_PROJECT_KEY, 'amplitude_trial_users')).toEqual(expected);
 		expect(report).toMatchObject({ audience: 'amplitude_trial_users', added: expected.length, removed: 0 });
+	});
+
+	it('big-cohort-to-batch-profile.json hands the cohort over as a CSV file in n8n\'s binary data storage', async () => {
+		const { status, runData, error } = await importAndExecute('big-cohort-to-batch-profile.json');
+		expect(error).toBeUndefined();
+		expect(status).toBe('success');
+		const [cohort] = lastJson(runData, 'Get cohort');
+		expect(cohort).toMatchObject({ fileName: `amplitude-cohort-${EXAMPLE_COHORT_IDS.bigCohortCsv}.csv` });
+		expect(cohort.userIds).toBeUndefined();
+		const [report] = lastJson(runData, 'Upsert audience');
+		const expected = await identifiedUserIds(amplitude, EXAMPLE_COHORT_IDS.bigCohortCsv);
+		expect(batch.projectAudienceIds(BATCH_SANDBOX_PROJECT_KEY, 'amplitude_trial_users_csv')).toEqual(expected);
+		expect(report).toMatchObject({ audience: 'amplitude_trial_users_csv', added: expected.length, removed: 0 });
 	});
 
 	it('cohort-to-batch-app.json replaces the app audience with the compact cohort output', async () => {
