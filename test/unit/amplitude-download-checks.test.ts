@@ -22,7 +22,7 @@ async function drain(source: AsyncIterable<Uint8Array>, perChunk?: () => Promise
 	return bytes;
 }
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 describe('guardDownload', () => {
 	it('gives up a source that stops sending, closes it, and says after how many bytes', async () => {

@@ -109,7 +109,8 @@ describe('user properties named like the id columns', () => {
 
 			const [file] = outputOf(await runGet({ cohort: byId(CLASH.id), outputFormat: 'binary', userProperties: 'all' }));
 			const records: Array<Record<string, string>> = [];
-			for await (const record of readCsvRecords([Buffer.from(file.binary!.data.data, 'base64')])) records.push(record);
+			const bytes = Buffer.from(file.binary!.data.data, 'base64');
+			for await (const record of readCsvRecords((async function* () { yield bytes; })())) records.push(record);
 			expect(records.map((record) => record.user_id)).toEqual(truth.map((member) => member.user_id));
 			expect(records[0]).toMatchObject({ 'gp:user_id': 'prop-user', 'gp:amplitude_id': 'prop-amp', country: 'France' });
 

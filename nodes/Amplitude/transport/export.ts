@@ -223,7 +223,7 @@ export async function openExportFile(
 				});
 			}
 			const controller = new AbortController();
-			s3 = await fetchPresignedLink(ctx, verdict.url.toString(), controller).catch((error: unknown) => ({ error }));
+			s3 = await fetchPresignedLink(ctx, verdict.url.toString(), controller, download.idleTimeoutMs).catch((error: unknown) => ({ error }));
 			if (!('statusCode' in s3) || !REDIRECTS.includes(s3.statusCode)) {
 				if ('statusCode' in s3 && s3.statusCode >= 200 && s3.statusCode < 300) {
 					return guardDownload(s3.body as DownloadBody, {
@@ -268,10 +268,11 @@ export async function openExportFile(
 
 /**
  * The S3 GET: no credential, redirects not followed here (the caller checks where they lead), a network
- * hiccup retried briefly (the link only lives a minute). The signal lets the idle timeout close the
- * connection; stopping the execution aborts it too.
+ * hiccup retried briefly (the link only lives a minute). The answer's headers must come within the idle
+ * timeout (n8n's client applies `timeout` until then only); the signal lets the idle timeout close the
+ * connection later, and stopping the execution aborts it too.
  */
-async function fetchPresignedLink(ctx: IExecuteFunctions, url: string, controller: AbortController) {
+async function fetchPresignedLink(ctx: IExecuteFunctions, url: string, controller: AbortController, timeoutMs: number) {
 	const cancel = ctx.getExecutionCancelSignal?.();
 	if (cancel) {
 		if (cancel.aborted) controller.abort();
@@ -287,6 +288,7 @@ async function fetchPresignedLink(ctx: IExecuteFunctions, url: string, controlle
 				ignoreHttpStatusErrors: true,
 				disableFollowRedirect: true,
 				abortSignal: controller.signal,
+				timeout: timeoutMs,
 			}),
 		{ maxRetries: 2, baseDelayMs: 500, maxDelayMs: 5000 },
 	);
