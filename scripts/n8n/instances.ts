@@ -103,6 +103,8 @@ export interface ExecutionRow {
 	mode: string;
 	status: string;
 	finished: boolean;
+	/** When the trigger fired (the main created the execution); startedAt is when it began to run. */
+	createdAt?: string;
 	startedAt: string | null;
 	stoppedAt: string | null;
 }
