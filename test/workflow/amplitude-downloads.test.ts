@@ -161,6 +161,10 @@ describe('a stalled download', () => {
 		expect(item.json.userIds).toEqual(truth);
 		expect(fileRequests()).toHaveLength(2);
 		expect(messagesOf(result)).toContainEqual(expect.stringContaining('the download stopped: no data for 1 s'));
+		// The stalled S3 connection was closed by the node, not left open: the sandbox saw it end.
+		await new Promise((resolve) => setTimeout(resolve, 100));
+		const [stalled] = downloads().filter((entry) => entry.url.startsWith('/s3/'));
+		expect(stalled.durationMs).toBeGreaterThanOrEqual(1000);
 	});
 
 	it('fails with the request id when every download stalls', async () => {
