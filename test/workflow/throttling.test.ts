@@ -79,6 +79,28 @@ describe('Batch: a throttling storm is waited out within the Retry Time Budget',
 		expect(continued.nodes.Sync.items[0][0].json.error).toMatch(/after waiting \d+(\.\d)? s through \d+ × 429 \(Retry Time Budget 1 s[;)]/);
 	}, 30_000);
 
+	it('a chunk that outlasts the budget: the failure and the Continue On Fail report give retries, 429s and the wait', async () => {
+		sb.faults.set({ rateLimit: { fraction: 1, retryAfterSeconds: 0.2, match: '/audiences/replace' } });
+		const failed = await runWorkflow(nodeWorkflow('batchProfile', upsert({ retryTimeBudgetSeconds: 1 })), {
+			credentials: projectCredentials(sb),
+			triggerItems: listItem,
+		});
+		expect(failed.status).toBe('error');
+		expect(failed.error?.message).toMatch(/sync failed at chunk 1 of 3: .*gave up after waiting \d(\.\d)? s through \d+ × 429 \(Retry Time Budget 1 s/);
+
+		sb.reset();
+		sb.faults.set({ rateLimit: { fraction: 1, retryAfterSeconds: 0.2, match: '/audiences/replace' } });
+		const continued = await runWorkflow(
+			nodeWorkflow('batchProfile', upsert({ retryTimeBudgetSeconds: 1 }), { onError: 'continueRegularOutput' }),
+			{ credentials: projectCredentials(sb), triggerItems: listItem },
+		);
+		const report = continued.nodes.Sync.items[0][0].json;
+		const seen = sb.log.filter((entry) => entry.status === 429).length;
+		expect(report).toMatchObject({ success: false, throttled: seen, retries: seen - 1 });
+		expect(report.throttledMs as number).toBeGreaterThanOrEqual(800);
+		expect(report.throttledMs as number).toBeLessThanOrEqual(1100);
+	}, 30_000);
+
 	it('5xx and network errors keep their count limit (Max Retries)', async () => {
 		sb.faults.set({ serverErrors: { fraction: 1, status: 503 } });
 		const result = await runWorkflow(nodeWorkflow('batch', upsert({ maxRetries: 2 })), {
