@@ -213,13 +213,15 @@ describe('Amplitude: an error body that echoes the API key and secret key', () =
 	});
 
 	it.each([
-		['Get cohort: listing cohorts', '/api/3/cohorts', 'compact'],
-		['Get cohort: starting the export', '/api/5/cohorts/request/abc123', 'compact'],
-		['Get cohort: checking the export', '/api/5/cohorts/request-status/', 'items'],
-		['Get cohort: downloading the file', '/file', 'binary'],
-	])('%s', async (_label, match, outputFormat) => {
+		['Get cohort: listing cohorts', '/api/3/cohorts', 'compact', 401],
+		['Get cohort: starting the export', '/api/5/cohorts/request/abc123', 'compact', 401],
+		['Get cohort: starting the export, answered 404 (read by the export code)', '/api/5/cohorts/request/abc123', 'compact', 404],
+		['Get cohort: checking the export', '/api/5/cohorts/request-status/', 'items', 401],
+		['Get cohort: checking the export, answered 400 (read by the export code)', '/api/5/cohorts/request-status/', 'items', 400],
+		['Get cohort: downloading the file', '/file', 'binary', 401],
+	])('%s', async (_label, match, outputFormat, status) => {
 		for (const onError of ON_ERROR) {
-			amp.faults.set({ credentialEcho: { fraction: 1, match } });
+			amp.faults.set({ credentialEcho: { fraction: 1, match, status } });
 			const result = await runEchoing(
 				'n8n-nodes-amplitude-batch.amplitude',
 				{ resource: 'cohort', operation: 'get', cohort, outputFormat, options: { pollIntervalSeconds: 0.05 } },
