@@ -101,6 +101,21 @@ describe('Batch: a throttling storm is waited out within the Retry Time Budget',
 		expect(report.throttledMs as number).toBeLessThanOrEqual(1100);
 	}, 30_000);
 
+	it('a Retry Time Budget or Request Timeout that is not a number is an error naming the option, before any call', async () => {
+		for (const [option, label] of [
+			['retryTimeBudgetSeconds', 'Retry Time Budget (Seconds)'],
+			['requestTimeoutSeconds', 'Request Timeout (Seconds)'],
+		]) {
+			const result = await runWorkflow(nodeWorkflow('batch', upsert({ [option]: '={{ "soon" }}' })), {
+				credentials: appCredentials(sb),
+				triggerItems: listItem,
+			});
+			expect(result.status).toBe('error');
+			expect(result.error?.message).toBe(`"${label}" must be a number of seconds of at least ${option === 'requestTimeoutSeconds' ? 0.1 : 0}, not "soon"`);
+		}
+		expect(sb.log).toEqual([]);
+	});
+
 	it('5xx and network errors keep their count limit (Max Retries)', async () => {
 		sb.faults.set({ serverErrors: { fraction: 1, status: 503 } });
 		const result = await runWorkflow(nodeWorkflow('batch', upsert({ maxRetries: 2 })), {
