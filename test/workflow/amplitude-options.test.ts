@@ -93,6 +93,27 @@ describe('numeric options set by an expression', () => {
 	});
 });
 
+describe('Get Many: Limit set by an expression', () => {
+	it.each([
+		['={{ NaN }}', 'NaN'],
+		['={{ "ten" }}', '"ten"'],
+		['={{ -1 }}', '-1'],
+	])('%s fails naming the option instead of returning no cohort', async (expression, shown) => {
+		const result = await runWorkflow(amplitudeWorkflow({ operation: 'getAll', returnAll: false, limit: expression }), {
+			credentials: { amplitudeCohortsApi: { apiKey: sb.apiKey, secretKey: sb.secretKey, region: 'custom', baseUrl: sb.url } },
+		});
+		expect(result.status).toBe('error');
+		expect(result.error?.message).toBe(`The option "Limit" must be a number of 0 or more, not ${shown}`);
+	});
+
+	it('a limit of 2 gives 2 cohorts', async () => {
+		const result = await runWorkflow(amplitudeWorkflow({ operation: 'getAll', returnAll: false, limit: '={{ 2 }}' }), {
+			credentials: { amplitudeCohortsApi: { apiKey: sb.apiKey, secretKey: sb.secretKey, region: 'custom', baseUrl: sb.url } },
+		});
+		expect(outputOf(result)).toHaveLength(2);
+	});
+});
+
 describe('user properties named like the id columns', () => {
 	it.each(['gp-prefix', 'plain'] as const)(
 		'keep the real amplitude_id and user_id; the properties are named gp:user_id and gp:amplitude_id (headers %s)',

@@ -34,6 +34,12 @@ const GET_COHORT_NUMBERS = {
 
 export type GetCohortNumbers = Record<keyof typeof GET_COHORT_NUMBERS, number>;
 
+/** Get Many's Limit: a whole number from 1 to 10,000 (NaN, text or a negative number is an error). */
+export function readGetManyLimit(ctx: IExecuteFunctions, itemIndex: number): number {
+	const option = { name: 'limit', displayName: 'Limit', default: 50, min: 1, max: 10_000, integer: true };
+	return readNumber(ctx, { limit: ctx.getNodeParameter('limit', itemIndex, 50) as IDataObject[string] }, option, itemIndex);
+}
+
 function readNumber(ctx: IExecuteFunctions, options: IDataObject, option: NumericOption, itemIndex: number): number {
 	const raw = options[option.name];
 	if (raw === undefined || raw === null || raw === '') return option.default;

@@ -9,6 +9,7 @@ import {
 
 import { runRetryPolicy } from '../../../shared/run-retry-settings';
 import { filterCohorts, simplifyCohort, type CohortFilters } from '../../helpers/cohortFields';
+import { readGetManyLimit } from '../../helpers/numeric-options';
 import { listCohorts } from '../../transport/cohorts';
 
 const properties: INodeProperties[] = [
@@ -79,7 +80,7 @@ export const description = updateDisplayOptions({ show: { resource: ['cohort'], 
 
 export async function execute(this: IExecuteFunctions, itemIndex: number, output: INodeExecutionData[]): Promise<void> {
 	const returnAll = this.getNodeParameter('returnAll', itemIndex, false) as boolean;
-	const limit = returnAll ? Infinity : (this.getNodeParameter('limit', itemIndex, 50) as number);
+	const limit = returnAll ? Infinity : readGetManyLimit(this, itemIndex);
 	const filters = this.getNodeParameter('filters', itemIndex, {}) as CohortFilters;
 	const simplify = this.getNodeParameter('simplify', itemIndex, true) as boolean;
 
