@@ -16,13 +16,15 @@ export interface ChildOptions {
 	/** Write a V8 CPU profile of the child here. */
 	cpuProfileDir?: string;
 	env?: NodeJS.ProcessEnv;
+	/** The `node` binary to run the child with (default: this process's); the real-n8n bench uses n8n's. */
+	nodePath?: string;
 }
 
 function runChild<T>(args: string[], marker: string, options: ChildOptions): Promise<T> {
 	const profile = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
 	return new Promise((resolve, reject) => {
 		// Asynchronous on purpose: this process serves the sandboxes while the child runs.
-		const child = spawn(process.execPath, [...profile, ...args], {
+		const child = spawn(options.nodePath ?? process.execPath, [...profile, ...args], {
 			stdio: ['ignore', 'pipe', 'pipe'],
 			env: { ...process.env, N8N_LOG_LEVEL: 'warn', ...options.env },
 		});

@@ -1,0 +1,235 @@
+/**
+ * The real-n8n bench: what users pay. Each case is a fresh `n8n start` (the pinned n8n from
+ * scripts/n8n/install.sh, SQLite, default execution saving, binary data in its default mode) with this
+ * package installed as a community package and a Schedule Trigger workflow (every 20 s) → Get cohort →
+ * Batch Profile Upsert (Replace), published through the REST API as the editor's Publish button does, once
+ * the instance is idle, and unpublished as soon as its first execution has called Amplitude, so exactly one
+ * production execution runs. Measured per case:
+ *   - sync time: first Amplitude request to the end of the last Batch write, from the sandboxes' logs (the
+ *     same clock and the same definition for the plain-Node floor, run in the same bench);
+ *   - n8n's own execution time (startedAt → stoppedAt in its database, saving included);
+ *   - the n8n main process's RSS when idle and its peak (VmHWM, reset once idle) during the execution;
+ *   - the growth of n8n's database (pages in use, i.e. the file's size once its WAL is checkpointed), of the
+ *     saved execution's data row, and of the binary data folder, for this one execution.
+ * n8n is stopped and its user folder deleted after each case.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { importAndPublish, isDone, sqliteExecutions, sqliteQuery, startMain, type ExecutionRow } from '../n8n/instances';
+import { waitFor } from '../n8n/processes';
+import { REPO_ROOT, ensureN8nInstalled, prepareUserFolder, runN8nCli, type N8nRuntime } from '../n8n/runtime';
+import { sandboxCredentials } from '../n8n/sandbox-credentials';
+import { syncWorkflow, type CohortOutput } from '../n8n/sync-workflow';
+import { sameAudience, type AudienceDigest } from './audience-check';
+import { runFloorChild } from './children';
+import { AUDIENCE, POLL_INTERVAL_MS, type BenchEnvironment } from './environment';
+import { cohortIdOf } from './full-sync';
+import { ownerSession } from './n8n-session';
+import { peakRssMbOf, resetPeakRss, rssMbOf } from './proc-memory';
+
+/** The schedule's interval: long enough to unpublish the workflow before it fires a second time. */
+const EVERY_SECONDS = 20;
+/**
+ * A fresh n8n's RSS falls for a while after it answers (start-up garbage collected): idle is read once
+ * the last SETTLE_SAMPLES readings, a second apart, are within SETTLE_TOLERANCE of each other (at most
+ * SETTLE_MAX_MS).
+ */
+const SETTLE_SAMPLES = 6;
+const SETTLE_TOLERANCE = 0.02;
+const SETTLE_MAX_MS = 60_000;
+
+export interface RealN8nRun {
+	label: string;
+	side: 'floor' | 'n8n';
+	output?: CohortOutput;
+	size: number;
+	unique: number;
+	/** First Amplitude request → end of the last Batch write, from the sandboxes' logs. */
+	syncMs: number;
+	requests: number;
+	/** n8n only. */
+	executionMs?: number;
+	idleRssMb?: number;
+	peakRssMb?: number;
+	/** Whether the peak was reset once idle (else it counts from n8n's start). */
+	peakSinceIdle?: boolean;
+	dbGrowthBytes?: number;
+	executionDataBytes?: number;
+	binaryGrowthBytes?: number;
+	/** The floor's own peak RSS (VmHWM), for reference. */
+	floorPeakRssMb?: number;
+}
+
+export interface RealN8nContext {
+	env: BenchEnvironment;
+	runtime: N8nRuntime;
+	/** A user folder with the package, the sandbox credentials and every bench workflow imported (none published). */
+	template: string;
+	workDir: string;
+}
+
+export const workflowIdOf = (output: CohortOutput, size: number) => `bench${output}${size}`;
+
+/** Builds and installs the package, then prepares the template user folder every case starts from. */
+export async function prepareRealN8n(env: BenchEnvironment, sizes: number[], outputs: CohortOutput[], say: (text: string) => void): Promise<RealN8nContext> {
+	const runtime = ensureN8nInstalled();
+	say(`n8n ${runtime.n8nVersion} on Node ${runtime.nodeMajor}: building the package and preparing n8n's user folder`);
+	execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+	const workDir = path.join(env.workDir, 'real-n8n');
+	mkdirSync(workDir, { recursive: true });
+	const template = prepareUserFolder(path.join(workDir, 'template'));
+	const credentialsFile = path.join(workDir, 'credentials.json');
+	writeFileSync(credentialsFile, JSON.stringify(sandboxCredentials(env.amplitude.url, env.batch.url)));
+	const imported = await runN8nCli(runtime, template, ['import:credentials', `--input=${credentialsFile}`]);
+	if (!/Successfully imported 3 credentials/.test(imported.stdout + imported.stderr)) {
+		throw new Error(`n8n import:credentials failed:\n${imported.stdout}\n${imported.stderr}`);
+	}
+	const workflows = sizes.flatMap((size) =>
+		outputs.map((output) =>
+			syncWorkflow({
+				id: workflowIdOf(output, size),
+				cohortId: cohortIdOf(size),
+				audience: AUDIENCE,
+				output,
+				everySeconds: EVERY_SECONDS,
+				mode: 'replace',
+				pollIntervalSeconds: POLL_INTERVAL_MS / 1000,
+			}),
+		),
+	);
+	await importAndPublish(runtime, template, workDir, workflows, []);
+	return { env, runtime, template, workDir };
+}
+
+/** From the sandboxes' logs of the run just made. */
+function syncFigures(env: BenchEnvironment): { syncMs: number; requests: number } {
+	const first = env.amplitude.log[0]?.time;
+	const writes = env.batch.log.filter((entry) => /\/audiences\/(update|replace)$/.test(entry.url));
+	if (first === undefined || writes.length === 0) throw new Error('no Amplitude request or no Batch write logged');
+	const lastWriteEnd = Math.max(...writes.map((entry) => entry.time + entry.durationMs));
+	return { syncMs: lastWriteEnd - first, requests: env.amplitude.log.length + env.batch.log.length };
+}
+
+function check(label: string, got: AudienceDigest, expected: AudienceDigest): void {
+	if (!sameAudience(got, expected)) {
+		throw new Error(`${label}: the audience holds ${got.size} ids (${got.sha256}), the cohort has ${expected.size} (${expected.sha256})`);
+	}
+}
+
+export async function realFloorRun(ctx: RealN8nContext, size: number, expected: AudienceDigest): Promise<RealN8nRun> {
+	const { env } = ctx;
+	env.resetForRun();
+	// The same Node as n8n's, so the two sides differ by n8n and the nodes alone.
+	const floor = await runFloorChild(env.floorScript, env.floorConfig(cohortIdOf(size), 'replace'), { nodePath: path.join(ctx.runtime.nodeBinDir, 'node') });
+	check(`floor ${size}`, env.audience(), expected);
+	return { label: 'floor (plain Node)', side: 'floor', size, unique: floor.unique, ...syncFigures(env), floorPeakRssMb: floor.peakRssMb };
+}
+
+function folderBytes(folder: string): number {
+	if (!existsSync(folder)) return 0;
+	let total = 0;
+	for (const entry of readdirSync(folder, { recursive: true, withFileTypes: true })) {
+		if (entry.isFile()) total += statSync(path.join(entry.parentPath, entry.name)).size;
+	}
+	return total;
+}
+
+/** n8n 2.x keeps binary data in <user folder>/.n8n/storage (binaryData before 2.x, and for folders made by 1.x). */
+function binaryDataBytes(userFolder: string): number {
+	return folderBytes(path.join(userFolder, '.n8n/storage')) + folderBytes(path.join(userFolder, '.n8n/binaryData'));
+}
+
+/** Pages in use in n8n's SQLite database, WAL included: what the file holds once checkpointed. */
+async function databaseBytes(runtime: N8nRuntime, userFolder: string): Promise<number> {
+	const [row] = await sqliteQuery<{ bytes: number }>(
+		runtime,
+		userFolder,
+		'SELECT (p.page_count - f.freelist_count) * s.page_size AS bytes FROM pragma_page_count() p, pragma_freelist_count() f, pragma_page_size() s',
+	);
+	return row.bytes;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until the process's RSS has stopped falling (or SETTLE_MAX_MS). */
+async function settled(pid: number): Promise<void> {
+	const samples: number[] = [];
+	const deadline = Date.now() + SETTLE_MAX_MS;
+	while (Date.now() < deadline) {
+		samples.push(rssMbOf(pid));
+		const last = samples.slice(-SETTLE_SAMPLES);
+		if (last.length === SETTLE_SAMPLES && Math.max(...last) - Math.min(...last) <= SETTLE_TOLERANCE * Math.min(...last)) return;
+		await sleep(1000);
+	}
+}
+
+export async function realN8nRun(ctx: RealN8nContext, size: number, output: CohortOutput, expected: AudienceDigest): Promise<RealN8nRun> {
+	const { env, runtime } = ctx;
+	const workflowId = workflowIdOf(output, size);
+	const userFolder = path.join(ctx.workDir, `case-${workflowId}`);
+	cpSync(ctx.template, userFolder, { recursive: true });
+	env.resetForRun();
+	const main = await startMain(runtime, userFolder);
+	try {
+		const pid = main.child.pid!;
+		const session = await ownerSession(main.url!);
+		await settled(pid);
+		const dbBefore = await databaseBytes(runtime, userFolder);
+		const binaryBefore = binaryDataBytes(userFolder);
+		const peakSinceIdle = resetPeakRss(pid);
+		const idleRssMb = rssMbOf(pid);
+
+		await session.publish(workflowId);
+		await waitFor('the schedule to fire', () => (env.amplitude.log.length > 0 ? true : undefined), {
+			timeoutMs: (EVERY_SECONDS + 60) * 1000,
+			intervalMs: 50,
+			describe: () => main.output().slice(-3000),
+		});
+		await session.unpublish(workflowId);
+		const execution: ExecutionRow = await waitFor(
+			`the execution of ${workflowId} to end`,
+			async () => {
+				const rows = (await sqliteExecutions(runtime, userFolder)).filter((row) => row.workflowId === workflowId);
+				return rows.length > 0 && rows.every(isDone) ? rows : undefined;
+			},
+			{ timeoutMs: 20 * 60 * 1000, intervalMs: 1000, describe: () => main.output().slice(-3000) },
+		).then((rows) => {
+			if (rows.length !== 1) throw new Error(`${workflowId}: ${rows.length} executions ran, the bench measures one`);
+			return rows[0];
+		});
+		const peakRssMb = peakRssMbOf(pid);
+		if (execution.status !== 'success') throw new Error(`${workflowId}: execution ${execution.id} ended ${execution.status}`);
+		check(`n8n ${output} ${size}`, env.audience(), expected);
+		const [saved] = await sqliteQuery<{ bytes: number }>(
+			runtime,
+			userFolder,
+			`SELECT length(data) + length(workflowData) AS bytes FROM execution_data WHERE executionId = ${Number(execution.id)}`,
+		);
+		return {
+			label: `n8n start, ${OUTPUT_LABELS[output]}`,
+			side: 'n8n',
+			output,
+			size,
+			unique: expected.size,
+			...syncFigures(env),
+			executionMs: new Date(execution.stoppedAt!).getTime() - new Date(execution.startedAt!).getTime(),
+			idleRssMb,
+			peakRssMb,
+			peakSinceIdle,
+			dbGrowthBytes: (await databaseBytes(runtime, userFolder)) - dbBefore,
+			executionDataBytes: saved?.bytes ?? 0,
+			binaryGrowthBytes: binaryDataBytes(userFolder) - binaryBefore,
+		};
+	} finally {
+		await main.stop(30_000);
+		rmSync(userFolder, { recursive: true, force: true });
+	}
+}
+
+export const OUTPUT_LABELS: Record<CohortOutput, string> = {
+	items: 'One Item per Member',
+	compact: 'One Item With All User IDs',
+	binary: 'CSV File',
+};
