@@ -1,7 +1,7 @@
 /** Operation settings, read once: all input items feed one sync, so they come from the first item. */
 import { NodeOperationError, type IDataObject, type IExecuteFunctions } from 'n8n-workflow';
 
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../retry';
+import type { RetryPolicy } from '../retry';
 import { runRetryPolicy } from '../run-retry-settings';
 import type { SyncOptions } from '../sync/sync-audience';
 import { SYNC_MODES, type SyncMode } from '../sync/types';
@@ -13,16 +13,11 @@ export type SyncSettings = Pick<
 >;
 
 /**
- * Retry settings of a run. With the execution context, the policy carries the run's Retry Time Budget
- * (one per node run, shared by every call, whichever item or audience reads it) and the cancel signal.
+ * Retry settings of a run: the policy carries the run's Retry Time Budget (one per node run, shared by
+ * every call, whichever item or audience reads it) and the execution's cancel signal.
  */
-export function readRetryPolicy(options: IDataObject, ctx?: IExecuteFunctions, itemIndex = 0): RetryPolicy {
-	if (ctx) return runRetryPolicy(ctx, options, itemIndex);
-	return {
-		maxRetries: clampInteger(options.maxRetries, DEFAULT_RETRY_POLICY.maxRetries, 0, 20),
-		baseDelayMs: clampInteger(options.retryBaseDelayMs, DEFAULT_RETRY_POLICY.baseDelayMs, 1, 600_000),
-		maxDelayMs: DEFAULT_RETRY_POLICY.maxDelayMs,
-	};
+export function readRetryPolicy(options: IDataObject, ctx: IExecuteFunctions, itemIndex = 0): RetryPolicy {
+	return runRetryPolicy(ctx, options, itemIndex);
 }
 
 export function readSyncSettings(ctx: IExecuteFunctions, operation: 'upsert' | 'removeMembers'): SyncSettings {

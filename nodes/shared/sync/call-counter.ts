@@ -1,5 +1,5 @@
 /** Runs each API call with retries and counts requests, retries and 429 waits for the report. */
-import { withRetry, type RetryPolicy } from '../retry';
+import { figuresSince, withRetry, type RetryFigures, type RetryPolicy } from '../retry';
 import type { SyncEventListener } from './events';
 
 export class CallCounter {
@@ -8,23 +8,23 @@ export class CallCounter {
 	retries = 0;
 
 	/** The run's budget figures when this sync started: a node run may hold several syncs. */
-	private readonly startFigures;
+	private readonly start: RetryFigures | undefined;
 
 	constructor(
 		private readonly policy: RetryPolicy,
 		private readonly onEvent: SyncEventListener,
 	) {
-		this.startFigures = { throttled: policy.budget?.throttled ?? 0, throttledMs: policy.budget?.throttledMs ?? 0 };
+		this.start = policy.budget?.figures();
 	}
 
 	/** 429 answers this sync met (counted with a Retry Time Budget; 0 without one). */
 	get throttled(): number {
-		return (this.policy.budget?.throttled ?? 0) - this.startFigures.throttled;
+		return figuresSince(this.policy.budget, this.start).throttled;
 	}
 
 	/** Time this sync spent waiting out 429s (parallel waits of its chunks counted once). */
 	get throttledMs(): number {
-		return Math.round((this.policy.budget?.throttledMs ?? 0) - this.startFigures.throttledMs);
+		return figuresSince(this.policy.budget, this.start).throttledMs;
 	}
 
 	async call<T>(what: string, attempt: () => Promise<T>): Promise<T> {
