@@ -1,5 +1,6 @@
 /**
- * Get cohort's numeric options, read the way the Batch nodes read theirs (a default when unset, clamped to
+ * Get cohort's own numeric options (the retry, timeout and export-budget options validate themselves where
+ * they are read), read the way the Batch nodes read theirs (a default when unset, clamped to
  * a sane range), with one more rule: a value an expression turned into NaN, text or a negative number is
  * an error naming the option, never a silent 0 (a poll every few milliseconds, no deadline, endless retries).
  */
@@ -25,11 +26,6 @@ const GET_COHORT_NUMBERS = {
 		min: 1,
 		max: 3600,
 	},
-	// Read elsewhere (the retry settings, the export bookkeeping in nodes/Amplitude/exports): only checked here.
-	requestTimeoutSeconds: { name: 'requestTimeoutSeconds', displayName: 'Request Timeout (Seconds)', default: 60, min: 0.1, max: 3600 },
-	retryTimeBudgetSeconds: { name: 'retryTimeBudgetSeconds', displayName: 'Retry Time Budget (Seconds)', default: 300, min: 0, max: 86_400 },
-	exportAtLeastEveryHours: { name: 'exportAtLeastEveryHours', displayName: 'Export At Least Every (Hours)', default: 24, min: 0, max: 1e6 },
-	monthlyExportBudget: { name: 'monthlyExportBudget', displayName: 'Monthly Export Budget', default: 0, min: 0, max: 1e6, integer: true },
 } satisfies Record<string, NumericOption>;
 
 export type GetCohortNumbers = Record<keyof typeof GET_COHORT_NUMBERS, number>;
