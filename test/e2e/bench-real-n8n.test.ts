@@ -22,7 +22,8 @@ interface Row {
 function tableRows(output: string): Row[] {
 	const lines = output.split('\n').filter((line) => line.startsWith('| '));
 	const header = lines[0].split('|').slice(1, -1).map((cell) => cell.trim());
-	return lines.slice(2).map((line) => {
+	// (The separator line, |---|, is not among them.)
+	return lines.slice(1).map((line) => {
 		const cells = line.split('|').slice(1, -1).map((cell) => cell.trim());
 		const cell = (column: string) => {
 			const at = header.indexOf(column);
