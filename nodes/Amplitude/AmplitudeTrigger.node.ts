@@ -9,6 +9,7 @@ import {
 
 import { scrubError } from '../shared/secrets';
 import { projectKeyOf } from './exports/export-records';
+import { maxAgeHoursOf } from './exports/skip-unchanged';
 import { searchCohorts } from './methods/listSearch';
 import { listCohorts } from './transport/cohorts';
 import { amplitudeCredentials, credentialSecrets } from './transport/request';
@@ -186,6 +187,14 @@ async function pollCohorts(ctx: IPollFunctions, project: string): Promise<INodeE
 		throw new NodeOperationError(node, 'Give the text that the names of the cohorts to watch contain');
 	}
 
+	const emitAtLeastEveryHours = maxAgeHoursOf(options.emitAtLeastEveryHours);
+	if (emitAtLeastEveryHours === null) {
+		throw new NodeOperationError(
+			node,
+			`"Emit At Least Every (Hours)" must be a number of hours, 0 or more, not ${JSON.stringify(options.emitAtLeastEveryHours)}`,
+		);
+	}
+
 	const listing = await listCohorts(ctx);
 	const watched = selectWatched(listing, { mode, cohortIds, nameContains, includeArchived: options.includeArchived === true });
 	if (watched.missingIds.length > 0) {
@@ -200,11 +209,10 @@ async function pollCohorts(ctx: IPollFunctions, project: string): Promise<INodeE
 	}
 
 	const store = staticDataPollStateStore(ctx.getWorkflowStaticData('node'), project);
-	const emitAtLeastEveryHours = Number(options.emitAtLeastEveryHours ?? 24);
 	const outcome = detectChanges(watched.cohorts, store.load(), Date.now(), {
 		manual,
 		emitOnFirstPoll: options.emitOnFirstPoll === true,
-		emitAtLeastEveryHours: Number.isFinite(emitAtLeastEveryHours) && emitAtLeastEveryHours > 0 ? emitAtLeastEveryHours : 0,
+		emitAtLeastEveryHours,
 	});
 	if (!manual) store.save(outcome.state);
 	if (outcome.changes.length === 0) return null;

@@ -26,9 +26,10 @@ describe('monthly count', () => {
 		expect(refusal).toContain('started 400 exports of this Amplitude project in 2026-12 (UTC), and the budget is 400');
 		expect(refusal).toContain('starts again on 2027-01-01 (UTC)');
 		expect(refusal).toMatch(/Skip If Unchanged.*less often.*Amplitude Trigger/);
-		expect([budgetOf(0), budgetOf(''), budgetOf(undefined), budgetOf(-3), budgetOf(Number.NaN), budgetOf(2.7)]).toEqual([
-			undefined, undefined, undefined, undefined, undefined, 2,
+		expect([budgetOf(0), budgetOf(''), budgetOf(undefined), budgetOf(0.5), budgetOf(2.7), budgetOf('450')]).toEqual([
+			undefined, undefined, undefined, undefined, 2, 450,
 		]);
+		expect([budgetOf(-3), budgetOf(Number.NaN), budgetOf('lots'), budgetOf({})]).toEqual([null, null, null, null]);
 	});
 });
 
@@ -46,7 +47,8 @@ describe('Skip If Unchanged decision', () => {
 		// A record from the future (clock change) never blocks an export; 0 hours: always export.
 		expect(decideSkip(record, same, at('2026-12-01T06:00:00Z'), 24).skip).toBe(false);
 		expect(decideSkip(record, same, at('2026-12-01T06:10:01Z'), 0).skip).toBe(false);
-		expect([maxAgeHoursOf(undefined), maxAgeHoursOf(-1), maxAgeHoursOf('x'), maxAgeHoursOf(6)]).toEqual([24, 24, 24, 6]);
+		expect([maxAgeHoursOf(undefined), maxAgeHoursOf(''), maxAgeHoursOf(6), maxAgeHoursOf('0.5'), maxAgeHoursOf(0)]).toEqual([24, 24, 6, 0.5, 0]);
+		expect([maxAgeHoursOf(-1), maxAgeHoursOf('x'), maxAgeHoursOf(Number.POSITIVE_INFINITY)]).toEqual([null, null, null]);
 	});
 });
 

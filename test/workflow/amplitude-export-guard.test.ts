@@ -190,4 +190,12 @@ describe('exports this month and the budget', () => {
 		const newMonth = await run({ outputFormat: 'compact' }, budget, lastMonth);
 		expect(output(newMonth)[0].json.exportsThisMonth).toBe(1);
 	});
+
+	it('a budget or maximum age that is not a number ≥ 0 is an error before any export', async () => {
+		const badBudget = await run({}, { monthlyExportBudget: '={{ -5 }}' });
+		expect(badBudget.error?.message).toBe('"Monthly Export Budget" must be a number of exports, 0 for no budget, not -5');
+		const badAge = await run({}, { ...skip, exportAtLeastEveryHours: '={{ "daily" }}' });
+		expect(badAge.error?.message).toBe('"Export At Least Every (Hours)" must be a number of hours, 0 or more, not "daily"');
+		expect(sb.exportsStarted).toBe(0);
+	});
 });

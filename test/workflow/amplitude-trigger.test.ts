@@ -133,6 +133,9 @@ describe('Amplitude Trigger: Cohort Changed', () => {
 		await expect(poll({ watch: 'selected', cohorts: picked('abc123', 'gone99') })).rejects.toThrow('Cohort "gone99" not found in this Amplitude project');
 		await expect(poll({ watch: 'selected', cohorts: {} })).rejects.toThrow('Pick at least one cohort to watch');
 		await expect(poll({ watch: 'nameContains', nameContains: ' ' })).rejects.toThrow('Give the text');
+		await expect(poll({ ...watchTwo, options: { emitAtLeastEveryHours: -1 } })).rejects.toThrow(
+			'"Emit At Least Every (Hours)" must be a number of hours, 0 or more, not -1',
+		);
 	});
 
 	it('a manual test run (through the engine) emits the current state of the chosen cohorts and saves nothing', async () => {

@@ -24,10 +24,12 @@ export function withOneMoreExport(count: MonthlyExportCount | undefined, now: nu
 	return { month: monthOf(now), count: exportsInMonth(count, now) + 1 };
 }
 
-/** Budget option: a whole number of exports above 0, or 0/empty for no budget. */
-export function budgetOf(value: unknown): number | undefined {
-	const budget = Number(value ?? 0);
-	return Number.isFinite(budget) && budget >= 1 ? Math.floor(budget) : undefined;
+/** Budget option: a number of exports (whole part), undefined for none (0 or empty), null when not a number ≥ 0. */
+export function budgetOf(value: unknown): number | undefined | null {
+	if (value === undefined || value === null || value === '') return undefined;
+	const budget = typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim()) : NaN;
+	if (!Number.isFinite(budget) || budget < 0) return null;
+	return budget >= 1 ? Math.floor(budget) : undefined;
 }
 
 /** Why the next export must not start, or undefined when it may. */

@@ -37,6 +37,13 @@ function hint(ctx: IExecuteFunctions, message: string, type: 'info' | 'warning' 
 	if (typeof ctx.addExecutionHints === 'function') ctx.addExecutionHints({ message, type, location: 'outputPane' });
 }
 
+function badNumber(ctx: IExecuteFunctions, option: string, value: unknown, expected: string, itemIndex: number): NodeOperationError {
+	return new NodeOperationError(ctx.getNode(), `"${option}" must be ${expected}, not ${JSON.stringify(value)}`, {
+		itemIndex,
+		description: 'No export was started. Fix the option (or the expression that sets it) and run again.',
+	});
+}
+
 /**
  * Returns undefined when the export must be skipped (the reason is already in the hints and the log);
  * throws when the budget forbids it. A manual run always exports and never writes cohort records
@@ -57,10 +64,13 @@ export async function guardExport(
 	const listed = listedState(cohort);
 	const production = ctx.getMode() !== 'manual';
 	const budget = budgetOf(options.monthlyExportBudget);
+	const maxAgeHours = maxAgeHoursOf(options.exportAtLeastEveryHours);
+	if (budget === null) throw badNumber(ctx, 'Monthly Export Budget', options.monthlyExportBudget, 'a number of exports, 0 for no budget', itemIndex);
+	if (maxAgeHours === null) throw badNumber(ctx, 'Export At Least Every (Hours)', options.exportAtLeastEveryHours, 'a number of hours, 0 or more', itemIndex);
 
 	const plan = planExport(records, project, cohortId, listed, Date.now(), {
 		skipIfUnchanged: options.skipIfUnchanged === true,
-		maxAgeHours: maxAgeHoursOf(options.exportAtLeastEveryHours),
+		maxAgeHours,
 		budget,
 		production,
 		resuming: options.resuming,

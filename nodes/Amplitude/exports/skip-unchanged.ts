@@ -19,9 +19,11 @@ export interface SkipDecision {
 
 const HOUR_MS = 3600_000;
 
-export function maxAgeHoursOf(value: unknown): number {
-	const hours = Number(value ?? 24);
-	return Number.isFinite(hours) && hours >= 0 ? hours : 24;
+/** "Export At Least Every" in hours: 24 when empty, null when not a number ≥ 0. */
+export function maxAgeHoursOf(value: unknown): number | null {
+	if (value === undefined || value === null || value === '') return 24;
+	const hours = typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim()) : NaN;
+	return Number.isFinite(hours) && hours >= 0 ? hours : null;
 }
 
 function hours(ms: number): string {
