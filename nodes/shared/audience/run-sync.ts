@@ -21,7 +21,7 @@ import { describeChunkOutcomes, type SyncReport } from '../sync/report';
 import { orderReportFields } from '../sync/report-order';
 import { pruneUnusedStates, stateCapBreach } from '../sync/state-retention';
 import { audienceStateKey, staticDataStateStore, storedStates, type AudienceStateStore } from '../sync/state-store';
-import { NoValidIdsError, syncAudience, SyncInputError, type SyncResult } from '../sync/sync-audience';
+import { syncAudience, SyncInputError, type SyncResult } from '../sync/sync-audience';
 import { groupItemsByAudience, type AudienceGroup } from './audience-groups';
 import type { AudienceBackend, BackendFactory } from './backend';
 import { progressListener } from './progress';
@@ -39,31 +39,38 @@ export async function executeSync(
 	const items = ctx.getInputData();
 	const output: INodeExecutionData[] = [];
 	const done: string[] = [];
-	let groups: AudienceGroup[] = [{ name: '', mode: 'add', itemIndexes: items.map((_item, item) => item) }];
-	let secrets: string[] = [];
+	let groups: AudienceGroup[];
 	try {
 		groups = groupItemsByAudience(ctx, operation, items.length);
-		for (const group of groups) {
-			const pairedItem: IPairedItemData[] = group.itemIndexes.map((item) => ({ item }));
-			try {
-				const backend = await backendFor(ctx, group.itemIndexes[0]);
-				secrets = backend.secrets;
-				output.push({ ...(await syncOne(ctx, operation, backend, group, items)), pairedItem });
-				done.push(group.name);
-			} catch (error) {
-				if (!ctx.continueOnFail()) throw error;
-				output.push({ json: { audience: group.name, error: shownMessage(error, secrets) }, pairedItem });
-			}
-		}
-		return [output];
 	} catch (error) {
-		const message = shownMessage(error, secrets);
-		ctx.logger.warn(`Batch audience sync failed: ${message}`);
-		if (ctx.continueOnFail()) {
-			return [[{ json: { error: message }, pairedItem: items.map((_item, item) => ({ item })) }]];
-		}
-		throw nodeError(ctx, error, done, groups);
+		const all: AudienceGroup = { name: '', mode: 'add', itemIndexes: items.map((_item, item) => item) };
+		ctx.logger.warn(`Batch audience sync failed: ${shownMessage(error, [])}`);
+		if (ctx.continueOnFail()) return [[failureItem(error, [], all)]];
+		throw nodeError(ctx, error, [], [all]);
 	}
+	let secrets: string[] = [];
+	for (const group of groups) {
+		try {
+			const backend = await backendFor(ctx, group.itemIndexes[0]);
+			secrets = backend.secrets;
+			output.push({ ...(await syncOne(ctx, operation, backend, group, items)), pairedItem: pairedItemsOf(group) });
+			done.push(group.name);
+		} catch (error) {
+			ctx.logger.warn(`Batch audience sync failed: ${shownMessage(error, secrets)}`);
+			if (!ctx.continueOnFail()) throw nodeError(ctx, error, done, groups);
+			output.push(failureItem(error, secrets, group));
+		}
+	}
+	return [output];
+}
+
+const pairedItemsOf = (group: AudienceGroup): IPairedItemData[] => group.itemIndexes.map((item) => ({ item }));
+
+/** With Continue On Fail: the failure of one audience as its item. */
+function failureItem(error: unknown, secrets: string[], group: AudienceGroup): INodeExecutionData {
+	const message = shownMessage(error, secrets);
+	const json: IDataObject = group.name ? { audience: group.name, error: message } : { error: message };
+	return { json, pairedItem: pairedItemsOf(group) };
 }
 
 /** One audience: read its members, sync them under the audience's lock, and check the outcome. */
@@ -81,20 +88,18 @@ async function syncOne(
 	await readMembers(ctx, items, collector, extras, group.itemIndexes);
 	const members = collector.finish();
 	const stateKey = audienceStateKey(backend.family, backend.accountKey, group.name);
-	const result = await withAudienceLock(stateKey, async () => {
-		try {
-			return await syncAudience(
+	const noValidIdsHint = members.ids.length === 0 ? likelyCauses(ctx, first) : undefined;
+	const result = await withAudienceLock(
+		stateKey,
+		async () =>
+			await syncAudience(
 				backend.audienceApi(group.name),
 				members,
-				{ ...settings, acceptedTypes: backend.acceptedTypes },
+				{ ...settings, acceptedTypes: backend.acceptedTypes, noValidIdsHint },
 				stateStore(ctx, stateKey, settings.dryRun, settings.mode === 'syncChanges'),
 				progressListener(ctx, group.name, backend.secrets),
-			);
-		} catch (error) {
-			if (error instanceof NoValidIdsError) throw new SyncInputError(`${error.message} ${likelyCauses(ctx, first)}`);
-			throw error;
-		}
-	});
+			),
+	);
 	const report = shownReport(result.report, backend.secrets);
 	if (result.error === undefined || ctx.continueOnFail()) return await reportItem(ctx, report, result.plannedChunks).then((item) => ({ ...item, json: orderReportFields(item.json) }));
 	throw chunkFailure(ctx, result, report);

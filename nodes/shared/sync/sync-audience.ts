@@ -47,6 +47,8 @@ export interface SyncOptions {
 	fullResyncEveryHours?: number;
 	/** Refuse a run that would remove more than this percentage of the audience (unset: no limit). */
 	maxRemovedSharePercent?: number;
+	/** Appended to the error of an input without one valid id: where the node reads its ids from. */
+	noValidIdsHint?: string;
 	now?: () => Date;
 }
 
@@ -88,7 +90,8 @@ export async function syncAudience(
 	checkType(api.audienceName, view, options.acceptedTypes);
 	const nbIdsBefore = view.exists ? (view.nbIds ?? null) : null;
 	if (members.ids.length === 0 && (options.mode === 'syncChanges' || options.mode === 'replace')) {
-		throw new NoValidIdsError(noValidIdsMessage(api.audienceName, members, options.mode, nbIdsBefore));
+		const message = noValidIdsMessage(api.audienceName, members, options.mode, nbIdsBefore);
+		throw new NoValidIdsError(options.noValidIdsHint ? `${message} ${options.noValidIdsHint}` : message);
 	}
 
 	const base = (): SyncReport => ({
@@ -197,14 +200,16 @@ export async function syncAudience(
 	}
 	if (breach) throw new SyncInputError(breach);
 
+	let finished = false;
 	try {
 		if (audienceCreated) await counter.call('Create audience', async () => await api.create());
 		const run: SyncRun = { api, members, options, store, onEvent, counter, now };
-		return await writeAndRemember(run, plan, decision, { base, finish, planned, notes });
-	} catch (error) {
-		// Writes may have reached Batch: the state no longer says what the audience holds.
-		store?.clear();
-		throw error;
+		const result = await writeAndRemember(run, plan, decision, { base, finish, planned, notes });
+		finished = true;
+		return result;
+	} finally {
+		// An error once writes may have reached Batch: the state no longer says what the audience holds.
+		if (!finished) store?.clear();
 	}
 }
 
