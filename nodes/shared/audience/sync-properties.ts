@@ -174,7 +174,8 @@ export function syncOptionsProperty(): INodeProperties {
 		placeholder: 'Add Option',
 		default: {},
 		displayOptions: { show: { ...RESOURCE, operation: SYNC_OPERATIONS } },
-		options: [
+		// Sorted by name as the editor lists them, whichever helper contributes an option.
+		options: byDisplayName([
 			{
 				displayName: 'Concurrency',
 				name: 'concurrency',
@@ -214,8 +215,30 @@ export function syncOptionsProperty(): INodeProperties {
 				default: false,
 				description: 'Whether to poll the audience after the last write until Batch reports it APPLIED (or the maximum wait)',
 			},
-		],
+			{
+				displayName: 'Full Resync Every (Hours)',
+				name: 'fullResyncEveryHours',
+				type: 'number',
+				default: 168,
+				typeOptions: { minValue: 0 },
+				description:
+					'Sync Changes: replace the whole audience when the last full Replace is older than this, to repair what no check can see (0: never). Default: a week.',
+			},
+			{
+				displayName: 'Maximum Share Removed Per Run (%)',
+				name: 'maxRemovedSharePercent',
+				type: 'number',
+				default: 20,
+				typeOptions: { minValue: 0, maxValue: 100 },
+				description:
+					'Fail before writing anything when a run would remove more than this percentage of the audience (a broken upstream, a wrong mapping). Not set: no limit.',
+			},
+		]),
 	};
+}
+
+function byDisplayName(properties: INodeProperties[]): INodeProperties[] {
+	return [...properties].sort((a, b) => a.displayName.localeCompare(b.displayName));
 }
 
 export function retryOptions(): INodeProperties[] {

@@ -9,6 +9,8 @@ export interface SyncReport {
 	/** The mode actually run: Sync changes falls back to `replace` when its state cannot be trusted. */
 	effectiveMode: SyncMode;
 	fallbackReason: string | null;
+	/** Which check sent Sync changes to Replace (see state-check.ts), null when it ran as asked. */
+	fallbackCheck: string | null;
 	dryRun: boolean;
 	success: boolean;
 	/** True when this run created the audience (in a dry run: would create it). */
@@ -45,7 +47,16 @@ export interface SyncReport {
 	/** Ids of the chunks that failed or were not attempted: never silently dropped. */
 	unappliedIds: string[];
 	/** Dry run: the first ids that would be added and removed. */
-	preview?: { add: string[]; remove: string[] };
+	preview?: {
+		add: string[];
+		remove: string[];
+		/** Members the run would remove (what Maximum Share Removed Per Run checks). */
+		removeCount: number;
+		/** True for a Replace of an audience whose members are unknown: at least removeCount. */
+		removeCountIsLowerBound: boolean;
+		/** removeCount over the audience's size before the run. */
+		removeShare: number;
+	};
 	notes: string[];
 	error?: string;
 	startedAt: string;
