@@ -12,6 +12,9 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 
 import { BATCH_SANDBOX_APP_KEY, BATCH_SANDBOX_PROJECT_KEY } from '../../sandbox/batch';
 import { launchEditor, type LaunchedEditor } from '../../scripts/n8n/launch';
+import { COHORT_TOOL_DESCRIPTIONS } from '../../nodes/Amplitude/actions/cohort/tool-descriptions';
+import { AUDIENCE_TOOL_DESCRIPTIONS } from '../../nodes/shared/audience/agent-tool';
+import { AGENT_NODE_TYPE, agentWithOurTools } from './agent-workflow';
 
 jest.setTimeout(30 * 60 * 1000);
 
@@ -167,6 +170,64 @@ describe('the editor in a real browser', () => {
 		await openWorkflow('cohort-sync-with-alert.json');
 		await shot('workflow-cohort-sync-with-alert');
 		expect(await page.locator('[data-test-id="canvas-node"]').count()).toBe(5);
+	});
+
+	it("offers the Amplitude and Batch nodes in the AI Agent's tool picker, with their own tool descriptions", async () => {
+		const headers = { cookie: `n8n-auth=${editor.authCookie}`, 'content-type': 'application/json' };
+		// n8n's AI Agent (from @n8n/n8n-nodes-langchain, part of n8n) and the tool variants n8n builds of our nodes.
+		const served = (await (await fetch(`${editor.url}/types/nodes.json`, { headers })).json()) as Array<{ name: string; outputs: unknown }>;
+		expect(served.some((type) => type.name === AGENT_NODE_TYPE)).toBe(true);
+		for (const node of ['amplitude', 'batch', 'batchProfile']) {
+			expect(served.find((type) => type.name === `n8n-nodes-amplitude-batch.${node}Tool`)?.outputs).toEqual(['ai_tool']);
+		}
+		const created = await fetch(`${editor.url}/rest/workflows`, { method: 'POST', headers, body: JSON.stringify(agentWithOurTools()) });
+		expect(created.status).toBe(200);
+		const { data } = (await created.json()) as { data: { id: string } };
+		await page.goto(`${editor.url}/workflow/${data.id}`);
+		await page.locator('[data-test-id="canvas-node"][data-node-name="AI Agent"]').waitFor();
+		await page.waitForFunction(() => document.querySelectorAll('[data-test-id="canvas-node"] img').length >= 3);
+		await shot('agent-tools-canvas');
+
+		// The "+" under the agent's Tool input opens n8n's tool picker.
+		await page.locator('[data-test-id="canvas-node-input-handle"][data-connection-type="ai_tool"] [data-test-id="canvas-handle-plus"]').click();
+		const search = page.locator('[data-test-id="node-creator-search-bar"] input, input[data-test-id="node-creator-search-bar"]').first();
+		const found = page.locator('[data-test-id="node-creator-item-name"]');
+		await search.fill('Batch');
+		await found.filter({ hasText: 'Batch Profile Tool' }).first().waitFor();
+		expect(await found.allInnerTexts()).toEqual(expect.arrayContaining(['Batch Tool', 'Batch Profile Tool']));
+		await shot('agent-tool-picker-batch');
+		await search.fill('Amplitude');
+		await found.filter({ hasText: 'Amplitude Tool' }).first().waitFor();
+		await shot('agent-tool-picker-amplitude');
+
+		// Added from the picker: our Description field, its default following the operation.
+		await found.filter({ hasText: 'Amplitude Tool' }).first().click();
+		await page.locator('[data-test-id="ndv"]').waitFor();
+		const description = page.locator('[data-test-id="parameter-input-toolDescription"] textarea');
+		expect(await description.inputValue()).toBe(COHORT_TOOL_DESCRIPTIONS.get);
+		expect(await page.locator('[data-test-id="parameter-input-outputFormat"]').count()).toBe(0);
+		await shot('agent-tool-amplitude-get');
+		await page.locator('[data-test-id="parameter-input-operation"]').click();
+		await page.getByRole('option', { name: 'Get Many' }).click();
+		await page
+			.waitForFunction(
+				(text) => document.querySelector<HTMLTextAreaElement>('[data-test-id="parameter-input-toolDescription"] textarea')?.value === text,
+				COHORT_TOOL_DESCRIPTIONS.getAll,
+				{ timeout: 10_000 },
+			)
+			.catch(() => undefined);
+		expect(await description.inputValue()).toBe(COHORT_TOOL_DESCRIPTIONS.getAll);
+
+		// A destructive tool: the switch that allows it, off.
+		await page.locator('[data-test-id="ndv-close-button"]').click();
+		await page.locator('[data-test-id="ndv"]').waitFor({ state: 'hidden' });
+		await openNode('Delete app audience');
+		expect(await description.inputValue()).toBe(AUDIENCE_TOOL_DESCRIPTIONS.delete);
+		const allow = page.locator('[data-test-id="parameter-input-allowAgentRemovals"]');
+		await allow.waitFor();
+		expect(await allow.locator('.is-checked').count()).toBe(0);
+		await shot('agent-tool-batch-delete');
+		await page.locator('[data-test-id="ndv-close-button"]').click();
 	});
 });
 

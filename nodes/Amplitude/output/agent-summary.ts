@@ -15,7 +15,7 @@ export const AGENT_MEMBER_DEFAULT = 100;
 
 export const agentSummaryProperties: INodeProperties[] = [
 	{
-		displayName: 'Maximum Members Returned to the Agent',
+		displayName: 'Maximum User IDs Returned',
 		name: 'agentMemberLimit',
 		type: 'number',
 		default: AGENT_MEMBER_DEFAULT,
@@ -30,7 +30,7 @@ export function agentMemberLimit(ctx: IExecuteFunctions, itemIndex: number): { l
 	const raw = ctx.getNodeParameter('agentMemberLimit', itemIndex, AGENT_MEMBER_DEFAULT) as unknown;
 	const asked = raw === '' || raw === null || raw === undefined ? AGENT_MEMBER_DEFAULT : Number(raw);
 	if (!Number.isFinite(asked) || asked < 0) {
-		throw new NodeOperationError(ctx.getNode(), `"Maximum Members Returned to the Agent" must be a number from 0 to ${AGENT_MEMBER_CAP}, not ${JSON.stringify(raw)}`, {
+		throw new NodeOperationError(ctx.getNode(), `"Maximum User IDs Returned" must be a number from 0 to ${AGENT_MEMBER_CAP}, not ${JSON.stringify(raw)}`, {
 			itemIndex,
 		});
 	}
