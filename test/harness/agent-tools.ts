@@ -42,8 +42,16 @@ export function n8nToolTypes(): { n8nVersion: string; toolType(name: string): IN
 			return { type, sourcePath: '' };
 		},
 	};
+	if (runtime.n8nMajor === 1) {
+		// n8n 1.x keeps the conversion on its loader class: lend its method to ours.
+		const { LoadNodesAndCredentials } = require(path.join(n8nDist, 'load-nodes-and-credentials.js')) as {
+			LoadNodesAndCredentials: { prototype: { convertNodeToAiTool: unknown } };
+		};
+		Object.assign(loader, { convertNodeToAiTool: LoadNodesAndCredentials.prototype.convertNodeToAiTool });
+	}
 	const logger = { warn() {}, debug() {}, info() {}, error() {} };
-	const nodeTypes = new NodeTypes(logger, loader);
+	// n8n 1.x's NodeTypes takes only the loader; 2.x takes a logger first.
+	const nodeTypes = NodeTypes.length === 1 ? new NodeTypes(loader, undefined) : new NodeTypes(logger, loader);
 	return { n8nVersion: runtime.n8nVersion, toolType: (name) => nodeTypes.getByNameAndVersion(name, 1) };
 }
 
