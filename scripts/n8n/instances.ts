@@ -72,8 +72,14 @@ export async function startMain(runtime: N8nRuntime, userFolder: string, env: Re
 }
 
 /** `n8n worker`, resolved once it says it is ready to take jobs. */
-export async function startWorker(runtime: N8nRuntime, userFolder: string, name: string, env: Record<string, string> = {}): Promise<N8nInstance> {
-	const worker = startProcess(name, path.join(runtime.nodeBinDir, 'node'), [runtime.n8nBin, 'worker'], {
+export async function startWorker(
+	runtime: N8nRuntime,
+	userFolder: string,
+	name: string,
+	env: Record<string, string> = {},
+	args: string[] = [],
+): Promise<N8nInstance> {
+	const worker = startProcess(name, path.join(runtime.nodeBinDir, 'node'), [runtime.n8nBin, 'worker', ...args], {
 		env: n8nEnv(runtime, userFolder, { N8N_RUNNERS_BROKER_PORT: String(await freePort()), ...env }),
 	});
 	try {

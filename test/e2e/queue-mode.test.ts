@@ -67,6 +67,8 @@ interface Report {
 	added?: number;
 	removed?: number;
 	success?: boolean;
+	/** Get cohort's count of the exports this workflow started this month (its export bookkeeping). */
+	exportsThisMonth?: number;
 }
 
 describe('queue mode: Redis, Postgres, a main and two workers', () => {
@@ -161,7 +163,8 @@ describe('queue mode: Redis, Postgres, a main and two workers', () => {
 		const found: Record<string, Report> = {};
 		for (const row of rows) {
 			const data = flatted.parse(row.data) as { resultData: { runData: Record<string, Array<{ data?: { main: Array<Array<{ json: Report }>> } }>> } };
-			found[row.executionId] = data.resultData.runData['Upsert audience']?.[0]?.data?.main[0]?.[0]?.json ?? {};
+			const json = (node: string) => data.resultData.runData[node]?.[0]?.data?.main[0]?.[0]?.json;
+			found[row.executionId] = { ...json('Upsert audience'), exportsThisMonth: json('Get cohort')?.exportsThisMonth };
 		}
 		return found;
 	};
@@ -221,6 +224,7 @@ describe('queue mode: Redis, Postgres, a main and two workers', () => {
 		// Worker 1 stops (it finishes what it runs); what the schedule fires meanwhile waits in Redis.
 		await workers.worker1!.stop(60_000);
 		const ranOnWorker1 = executionsStartedBy(workers.worker1!);
+		const workflowOf = Object.fromEntries((await executions()).map((row) => [row.id, row.workflowId]));
 		// What worker 1's runs saved is in n8n's database, in each workflow's static data.
 		const saved = await postgres!.query<{ id: string; hasState: boolean }>(
 			`select id, ("staticData"::text like '%batchAudienceSync%') as "hasState" from workflow_entity where id in (${FLOWS.map((flow) => `'${flow.id}'`).join(',')})`,
@@ -237,8 +241,10 @@ describe('queue mode: Redis, Postgres, a main and two workers', () => {
 		}
 
 		// Every run worker 2 executes starts after the change (it starts now): its first run of each flow
-		// follows a run of worker 1, whose saved state it must use.
-		workers.worker2 = await startWorker(runtime, folders.worker2, 'worker 2', queueEnv);
+		// follows a run of worker 1, whose saved state it must use. The schedule kept firing while no worker
+		// was up, so each flow may have two runs waiting: one job at a time keeps them from overlapping (two
+		// runs of one audience at once is another case: see "What the sync guarantees").
+		workers.worker2 = await startWorker(runtime, folders.worker2, 'worker 2', queueEnv, ['--concurrency=1']);
 		const runs = await waitForRuns(1, ranOnWorker1);
 		const next = FLOWS.map((flow) => runs[flow.id][0]);
 		const byWorker2 = executionsStartedBy(workers.worker2);
@@ -257,6 +263,8 @@ describe('queue mode: Redis, Postgres, a main and two workers', () => {
 			fallbackReason: found[next[index].id]?.fallbackReason ?? null,
 			added: found[next[index].id]?.added,
 			removed: found[next[index].id]?.removed,
+			// Kept in static data too (not on the per-member items): this run's export and every earlier one.
+			exportsThisMonth: found[next[index].id]?.exportsThisMonth,
 		}));
 		expect(summary).toEqual(
 			FLOWS.map((flow) => ({
@@ -266,6 +274,7 @@ describe('queue mode: Redis, Postgres, a main and two workers', () => {
 				fallbackReason: null,
 				added: changes[flow.id].entered.length,
 				removed: changes[flow.id].left.length,
+				exportsThisMonth: flow.output === 'items' ? undefined : ranOnWorker1.filter((id) => workflowOf[id] === flow.id).length + 1,
 			})),
 		);
 		for (const flow of FLOWS) expect(batch.projectAudienceIds(BATCH_SANDBOX_PROJECT_KEY, flow.audience)).toEqual(changes[flow.id].cohort);
