@@ -179,6 +179,25 @@ describe('a stalled download', () => {
 	});
 });
 
+describe('a download that does not start', () => {
+	it('is bounded by the idle timeout too (the /file answer must start within it)', async () => {
+		sb.faults.set({ latencyMs: 1500 });
+		try {
+			const result = await runGet({
+				cohort: byId('abc123'),
+				outputFormat: 'compact',
+				options: { pollIntervalSeconds: 0.05, downloadIdleTimeoutSeconds: 1, maxRetries: 1 },
+			});
+			expect(result.status).toBe('error');
+			expect(result.error?.message).toMatch(/^Downloading export \S+ failed: The connection was aborted/);
+			// The two attempts at /file each gave up after 1 s, before the sandbox answered.
+			expect(fileRequests()).toHaveLength(2);
+		} finally {
+			sb.faults.clear();
+		}
+	});
+});
+
 describe('where a download redirect may lead', () => {
 	it.each([
 		['plain http to another host', 'http://evil.example', /it leads to http:\/\/evil\.example\/s3\/.*: only https links are followed/],

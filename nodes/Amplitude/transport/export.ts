@@ -193,6 +193,7 @@ export async function openExportFile(
 				path: `/api/5/cohorts/request/${encodeURIComponent(requestId)}/file`,
 				action,
 				stream: true,
+				streamStartTimeoutMs: download.idleTimeoutMs,
 				noRedirect: true,
 				expectedStatuses: [200, ...REDIRECTS],
 			},

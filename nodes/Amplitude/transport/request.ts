@@ -51,6 +51,8 @@ export interface AmplitudeCall {
 	action: string;
 	/** Body as a Node stream instead of parsed JSON (downloads). */
 	stream?: boolean;
+	/** For a stream call: how long the answer may take to start (n8n's client applies it until the headers only). */
+	streamStartTimeoutMs?: number;
 	/** Return 3xx answers instead of following them (the S3 link must not get our Authorization header). */
 	noRedirect?: boolean;
 	/** Statuses worth another attempt; default 429 and 5xx. Starting an export uses a narrower set. */
@@ -124,7 +126,11 @@ export async function callAmplitude<T = unknown>(
 		...(call.noRedirect ? { disableFollowRedirect: true } : {}),
 		// Every call has a bounded time (a timed-out call is a network error, retried by count). Downloads are
 		// guarded by their own idle timeout instead: a whole cohort may take longer than any fixed limit.
-		...(call.stream ? {} : { timeout: requestTimeoutOf(ctx) }),
+		...(call.stream
+			? call.streamStartTimeoutMs !== undefined
+				? { timeout: call.streamStartTimeoutMs }
+				: {}
+			: { timeout: requestTimeoutOf(ctx) }),
 	};
 
 	const attempt = async (): Promise<AmplitudeAnswer<T>> => {
