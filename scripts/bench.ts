@@ -138,7 +138,7 @@ async function mainRealN8n(argv: string[], flags: Flags): Promise<void> {
 			'Schedule Trigger → Get cohort → Batch Profile Upsert (Replace), published once n8n is idle; one production execution per ' +
 			'case, each in a fresh n8n. Sync s: first Amplitude request to the end of the last Batch write, from the sandboxes\' logs ' +
 			'(the same for the floor, plain Node on n8n\'s Node, run before and after each size\'s cases; its peak RSS in brackets). ' +
-			'Execution s: n8n\'s own start to stop of the execution, saving included. Peak RSS: VmHWM of n8n\'s main process, reset ' +
+			'Execution s: the execution\'s startedAt to stoppedAt in n8n\'s database. Peak RSS: VmHWM of n8n\'s main process, reset ' +
 			`once idle${resetNote}. Database growth: pages in use in n8n's SQLite database (WAL included) after the execution minus before; ` +
 			'execution data: the saved execution\'s row. Binary data: n8n\'s binary data folder (`~/.n8n/storage`). 1 MB = 10^6 bytes.',
 		'',
