@@ -28,13 +28,17 @@ export async function importAndPublish(
 	if (!/Successfully imported/.test(imported.stdout + imported.stderr)) {
 		throw new Error(`n8n import:workflow failed:\n${imported.stdout}\n${imported.stderr}`);
 	}
-	for (const id of publish) {
+	const publishOne = async (id: string) => {
 		// 2.x: publish:workflow (publishing in a running n8n changes nothing: do it before `n8n start`);
 		// 1.x: update:workflow --active=true.
 		const args = runtime.n8nMajor >= 2 ? ['publish:workflow', `--id=${id}`] : ['update:workflow', `--id=${id}`, '--active=true'];
 		const published = await runN8nCli(runtime, userFolder, args, env);
 		if (published.status !== 0) throw new Error(`n8n ${args[0]} ${id} failed:\n${published.stdout}\n${published.stderr}`);
-	}
+	};
+	// One CLI process per workflow (about 10 s each): side by side on Postgres, one after the other on SQLite,
+	// which takes one writer at a time.
+	if (env.DB_TYPE === 'postgresdb') await Promise.all(publish.map(publishOne));
+	else for (const id of publish) await publishOne(id);
 }
 
 export interface N8nInstance extends RunningProcess {
