@@ -33,8 +33,8 @@ export interface SyncReport {
 	requests: number;
 	retries: number;
 	/** 429 answers met, and the time spent waiting them out (ms; parallel waits counted once): see CallCounter. */
-	throttled?: number;
-	throttledMs?: number;
+	throttled: number;
+	throttledMs: number;
 	chunks: { total: number; applied: number; failed: number; notAttempted: number };
 	chunkDetails: ChunkOutcome[];
 	indexingTokens: string[];
