@@ -102,7 +102,7 @@ async function mainRealN8n(argv: string[], flags: Flags): Promise<void> {
 	let nodeVersion = '';
 	const report = (run: RealN8nRun) =>
 		say(
-			`  ${run.label}: sync ${(run.syncMs / 1000).toFixed(1)} s` +
+			`  ${run.label}: sync ${(run.syncMs / 1000).toFixed(1)} s (Amplitude ${(run.amplitudeMs / 1000).toFixed(1)}, Batch ${(run.batchMs / 1000).toFixed(1)})` +
 				(run.side === 'n8n'
 					? `, execution ${((run.executionMs ?? 0) / 1000).toFixed(1)} s, RSS idle ${mb(run.idleRssMb)} peak ${mb(run.peakRssMb)}, ` +
 						`database +${((run.dbGrowthBytes ?? 0) / 1e6).toFixed(2)} MB, binary data +${((run.binaryGrowthBytes ?? 0) / 1e6).toFixed(2)} MB`
@@ -137,7 +137,8 @@ async function mainRealN8n(argv: string[], flags: Flags): Promise<void> {
 			`${new Date().toISOString().slice(0, 10)}; ${cpus().length} cores, shared with the sandboxes (in the bench's own process). ` +
 			'Schedule Trigger → Get cohort → Batch Profile Upsert (Replace), published once n8n is idle; one production execution per ' +
 			'case, each in a fresh n8n. Sync s: first Amplitude request to the end of the last Batch write, from the sandboxes\' logs ' +
-			'(the same for the floor, plain Node on n8n\'s Node, run before and after each size\'s cases; its peak RSS in brackets). ' +
+			'(the same for the floor, plain Node on n8n\'s Node, run before and after each size\'s cases; its peak RSS in brackets); ' +
+			'Amplitude s: first Amplitude request to the end of the download, Batch s: first Batch request to the end of the last write. ' +
 			'Execution s: the execution\'s startedAt to stoppedAt in n8n\'s database. Peak RSS: VmHWM of n8n\'s main process, reset ' +
 			`once idle${resetNote}. Database growth: pages in use in n8n's SQLite database (WAL included) after the execution minus before; ` +
 			'execution data: the saved execution\'s row. Binary data: n8n\'s binary data folder (`~/.n8n/storage`). 1 MB = 10^6 bytes.',

@@ -48,6 +48,10 @@ export interface RealN8nRun {
 	unique: number;
 	/** First Amplitude request → end of the last Batch write, from the sandboxes' logs. */
 	syncMs: number;
+	/** First Amplitude request to the end of the last Amplitude answer (the download). */
+	amplitudeMs: number;
+	/** First Batch request to the end of the last write. */
+	batchMs: number;
 	requests: number;
 	/** n8n only. */
 	executionMs?: number;
@@ -103,13 +107,22 @@ export async function prepareRealN8n(env: BenchEnvironment, sizes: number[], out
 	return { env, runtime, template, workDir };
 }
 
-/** From the sandboxes' logs of the run just made. */
-function syncFigures(env: BenchEnvironment): { syncMs: number; requests: number } {
+/**
+ * From the sandboxes' logs of the run just made: the sync time, and where it went: Amplitude (first request
+ * to the end of the download), then Batch (from the first Batch request to the end of the last write).
+ */
+function syncFigures(env: BenchEnvironment): Pick<RealN8nRun, 'syncMs' | 'amplitudeMs' | 'batchMs' | 'requests'> {
 	const first = env.amplitude.log[0]?.time;
 	const writes = env.batch.log.filter((entry) => /\/audiences\/(update|replace)$/.test(entry.url));
 	if (first === undefined || writes.length === 0) throw new Error('no Amplitude request or no Batch write logged');
 	const lastWriteEnd = Math.max(...writes.map((entry) => entry.time + entry.durationMs));
-	return { syncMs: lastWriteEnd - first, requests: env.amplitude.log.length + env.batch.log.length };
+	const amplitudeEnd = Math.max(...env.amplitude.log.map((entry) => entry.time + entry.durationMs));
+	return {
+		syncMs: lastWriteEnd - first,
+		amplitudeMs: amplitudeEnd - first,
+		batchMs: lastWriteEnd - env.batch.log[0].time,
+		requests: env.amplitude.log.length + env.batch.log.length,
+	};
 }
 
 function check(label: string, got: AudienceDigest, expected: AudienceDigest): void {
