@@ -334,6 +334,23 @@ describe('Sync changes stays exact under production conditions', () => {
 		]);
 	});
 
+	it('a production run without a state on an audience that has members points to the queue-mode cause', async () => {
+		sb.seedAppAudience(sb.appKeys[0], { name: 'cohort_sync', type: 'custom_ids', ids: ['a', 'b'] });
+		const run = await production(['a', 'b', 'c']);
+		expect(reportOf(run)).toMatchObject({ fallbackCheck: 'noState', fallbackReason: expect.stringContaining('queue mode, run the sync in a sub-workflow') });
+	});
+
+	it('an unusable Maximum Share Removed Per Run is an error naming the option', async () => {
+		const run = await runWorkflow(workflow({ maxRemovedSharePercent: '={{ "ten" }}' }), {
+			credentials: appCredentials(sb),
+			mode: 'trigger',
+			triggerItems: idItems(['a']),
+		});
+		expect(run.status).toBe('error');
+		expect(run.error?.message).toContain('"Maximum Share Removed Per Run" must be a number between 0 and 100');
+		expect(writesIn(sb)).toEqual([]);
+	});
+
 	it('prunes the states of audiences no run used for 30 days', async () => {
 		const first = await production(['a']);
 		const data = persisted(first.staticData);

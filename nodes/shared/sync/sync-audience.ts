@@ -381,12 +381,19 @@ async function decideMode(
 		return decided('replace', distrust('audienceMissing', 'The audience did not exist yet: it is filled with Replace.'), firstView);
 	}
 	if (stored === undefined) {
+		// An audience with members but no state: often a queue-mode worker of n8n 2.x, which is not given the
+		// workflow's static data (a sub-workflow is).
+		const queueModeHint =
+			(firstView.nbIds ?? 0) > 0
+				? ' If every production run says this, n8n is not giving this node the workflow\'s static data: on n8n 2.x in ' +
+					'queue mode, run the sync in a sub-workflow (see "Queue mode" in the README).'
+				: '';
 		return decided(
 			'replace',
 			distrust(
 				'noState',
 				'No state from an earlier run (first run, or a manual execution: n8n keeps static data only for ' +
-					'production executions): the audience is filled with Replace.',
+					`production executions): the audience is filled with Replace.${queueModeHint}`,
 			),
 			firstView,
 		);
