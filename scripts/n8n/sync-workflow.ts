@@ -88,3 +88,44 @@ export function syncWorkflow(options: SyncWorkflowOptions): ExampleWorkflow {
 		pinData: {},
 	} as unknown as ExampleWorkflow;
 }
+
+export interface SubWorkflowSyncOptions extends Omit<SyncWorkflowOptions, 'everySeconds'> {
+	/** The sub-workflow's id (options.id is the scheduled parent's). */
+	subWorkflowId: string;
+	everySeconds: number;
+}
+
+/**
+ * The shape for n8n 2.x in queue mode: a scheduled parent whose Execute Workflow node calls a published
+ * sub-workflow (Execute Workflow Trigger → Get cohort → Upsert audience). n8n loads a sub-workflow from its
+ * database, static data included, and saves it after the run, whereas a worker runs a scheduled workflow
+ * from a snapshot without static data. Returns [parent, sub-workflow].
+ */
+export function subWorkflowSync(options: SubWorkflowSyncOptions): [ExampleWorkflow, ExampleWorkflow] {
+	const { subWorkflowId, everySeconds, ...rest } = options;
+	const sub = syncWorkflow({ ...rest, id: subWorkflowId, name: `${subWorkflowId}: cohort ${options.cohortId} → ${options.audience} (sub-workflow)` });
+	// The same nodes, started by the parent instead of a Manual Trigger (same name: connections unchanged).
+	sub.nodes = sub.nodes.map((node) =>
+		node.name === TRIGGER
+			? { ...node, type: 'n8n-nodes-base.executeWorkflowTrigger', typeVersion: 1.1, parameters: { inputSource: 'passthrough' } }
+			: node,
+	);
+	const parent = syncWorkflow({ ...rest, everySeconds, name: options.name ?? `${options.id}: every ${everySeconds} s → sub-workflow ${subWorkflowId}` });
+	const call: INode = {
+		id: `${options.id}-x`,
+		name: 'Run sync',
+		type: 'n8n-nodes-base.executeWorkflow',
+		typeVersion: 1.2,
+		position: [260, 0],
+		parameters: {
+			source: 'database',
+			workflowId: { __rl: true, mode: 'id', value: subWorkflowId },
+			workflowInputs: { mappingMode: 'defineBelow', value: {}, matchingColumns: [], schema: [], attemptToConvertTypes: false, convertFieldsToString: true },
+			mode: 'once',
+			options: { waitForSubWorkflow: true },
+		},
+	};
+	parent.nodes = [parent.nodes.find((node) => node.name === TRIGGER)!, call];
+	parent.connections = { [TRIGGER]: { main: [[{ node: 'Run sync', type: 'main', index: 0 }]] } };
+	return [parent, sub];
+}

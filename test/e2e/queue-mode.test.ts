@@ -5,18 +5,23 @@
  * at the same moment) sync four cohorts through the three hand-overs (one item per member, one item with
  * all ids, a CSV file through n8n's binary data storage) with Sync Changes, while the Amplitude sandbox
  * enforces Amplitude's per-project limits (5 concurrent requests, 4 parallel exports) with other tools of the
- * project holding part of them. Asserted from the sandboxes, n8n's database and the workers' logs:
+ * project holding part of them. A fifth published schedule syncs a fifth cohort through a published
+ * sub-workflow (Execute Workflow → Execute Workflow Trigger → Get cohort → Upsert audience), the shape the
+ * README recommends on n8n 2.x. Asserted from the sandboxes, n8n's database and the workers' logs:
  *   - every run is executed by a worker, never by the main, and every format syncs exactly;
- *   - the 429s Amplitude answers are absorbed: all four runs fired together succeed;
+ *   - the 429s Amplitude answers are absorbed: all five runs fired together succeed;
  *   - the Sync Changes state saved by worker 1 serves the next run on worker 2: after a 1% change in each
- *     cohort, that run sends only the change.
+ *     cohort, that run sends only the change: on every n8n version through the sub-workflow; for the four
+ *     scheduled workflows that sync directly, on n8n 1.x only (n8n 2.x gives a worker's run no static
+ *     data: they fall back to Replace, which keeps the audience exact).
  */
 /*
  * The same run on the n8n 1.x line, on this machine's own Node 20 (installs it once, about 10 minutes):
  *
  *   N8N_VERSION=1.123.81 N8N_NODE=system npx jest test/e2e/queue-mode
  *
- * Measured: both tests pass on 1.123.81; on 2.40.7 the state hand-over fails (see the second test).
+ * Both n8n lines run the same assertions; where they differ (the four direct syncs' hand-over) the second
+ * test says which is expected on which line.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -39,14 +44,17 @@ import { waitFor } from '../../scripts/n8n/processes';
 import { REPO_ROOT, ensureN8nInstalled, packPackage, prepareUserFolder, runN8nCli, type N8nRuntime } from '../../scripts/n8n/runtime';
 import { sandboxCredentials } from '../../scripts/n8n/sandbox-credentials';
 import { startPostgres, startRedis, type PostgresServer, type RedisServer } from '../../scripts/n8n/services';
-import { syncWorkflow, type CohortOutput } from '../../scripts/n8n/sync-workflow';
+import { subWorkflowSync, syncWorkflow, type CohortOutput } from '../../scripts/n8n/sync-workflow';
 
 jest.setTimeout(15 * 60 * 1000);
 
 const EVERY_SECONDS = 15;
 
 interface Flow {
+	/** The scheduled workflow's id. */
 	id: string;
+	/** Set: the schedule calls this published sub-workflow, which holds Get cohort and Upsert audience. */
+	subWorkflowId?: string;
 	output: CohortOutput;
 	cohort: CohortSpec;
 	audience: string;
@@ -58,7 +66,17 @@ const FLOWS: Flow[] = [
 	// Above 1,000 members the sandbox answers the download with a redirect to its S3, as Amplitude does.
 	{ id: 'queueCsv', output: 'binary', cohort: { id: 'qCsv', name: 'Queue: CSV file', size: 2000, churn: 0.01, revision: 0 }, audience: 'queue_csv' },
 	{ id: 'queueFourth', output: 'compact', cohort: { id: 'qFourth', name: 'Queue: fourth', size: 1500, churn: 0.01, revision: 0 }, audience: 'queue_fourth' },
+	{
+		id: 'queueParent',
+		subWorkflowId: 'queueSub',
+		output: 'compact',
+		cohort: { id: 'qSub', name: 'Queue: sub-workflow', size: 1200, churn: 0.01, revision: 0 },
+		audience: 'queue_sub',
+	},
 ];
+
+/** The workflow whose static data holds the flow's Sync Changes state and export bookkeeping. */
+const stateHolder = (flow: Flow) => flow.subWorkflowId ?? flow.id;
 
 interface Report {
 	mode?: string;
@@ -127,8 +145,13 @@ describe('queue mode: Redis, Postgres, a main and two workers', () => {
 			runtime,
 			folders.main,
 			workDir,
-			FLOWS.map((flow) => syncWorkflow({ id: flow.id, cohortId: flow.cohort.id, audience: flow.audience, output: flow.output, everySeconds: EVERY_SECONDS })),
-			FLOWS.map((flow) => flow.id),
+			FLOWS.flatMap((flow) => {
+				const options = { id: flow.id, cohortId: flow.cohort.id, audience: flow.audience, output: flow.output, everySeconds: EVERY_SECONDS };
+				return flow.subWorkflowId ? subWorkflowSync({ ...options, subWorkflowId: flow.subWorkflowId }) : [syncWorkflow(options)];
+			}),
+			// n8n 2.x runs a sub-workflow only once published; 1.x runs it as saved (and activates only
+			// workflows with a trigger it can start).
+			[...FLOWS.map((flow) => flow.id), ...(runtime.n8nMajor >= 2 ? FLOWS.flatMap((flow) => (flow.subWorkflowId ? [flow.subWorkflowId] : [])) : [])],
 			queueEnv,
 		);
 	});
@@ -154,17 +177,36 @@ describe('queue mode: Redis, Postgres, a main and two workers', () => {
 			)
 		).map((row) => ({ ...row, id: String(row.id) }));
 
-	/** The Upsert node's report of each execution, read from n8n's saved execution data. */
-	const reports = async (ids: string[]): Promise<Record<string, Report>> => {
+	type RunData = Record<string, Array<{ data?: { main: Array<Array<{ json: Report }>> }; metadata?: { subExecution?: { executionId: string } } }>>;
+
+	/** Each execution's run data, read from n8n's saved execution data. */
+	const runData = async (ids: string[]): Promise<Record<string, RunData>> => {
 		const flatted = require(path.join(runtime.prefix, 'node_modules/flatted')) as { parse(text: string): unknown };
 		const rows = await postgres!.query<{ executionId: string; data: string }>(
 			`select "executionId"::text as "executionId", data from execution_data where "executionId" in (${ids.map(Number).join(',')})`,
 		);
+		return Object.fromEntries(rows.map((row) => [row.executionId, (flatted.parse(row.data) as { resultData: { runData: RunData } }).resultData.runData]));
+	};
+
+	/**
+	 * The Upsert node's report of each execution. A sub-workflow runs as an execution of its own (its own
+	 * row in execution_entity, mode `integrated`): the parent's Execute Workflow node names it in its
+	 * metadata (subExecution), and the reports are read from there.
+	 */
+	const reports = async (ids: string[]): Promise<Record<string, Report>> => {
+		const parents = await runData(ids);
+		const subOf = Object.fromEntries(
+			Object.entries(parents).flatMap(([id, data]) => {
+				const sub = data['Run sync']?.[0]?.metadata?.subExecution?.executionId;
+				return sub === undefined ? [] : [[id, String(sub)]];
+			}),
+		);
+		const subs = Object.keys(subOf).length > 0 ? await runData(Object.values(subOf)) : {};
 		const found: Record<string, Report> = {};
-		for (const row of rows) {
-			const data = flatted.parse(row.data) as { resultData: { runData: Record<string, Array<{ data?: { main: Array<Array<{ json: Report }>> } }>> } };
-			const json = (node: string) => data.resultData.runData[node]?.[0]?.data?.main[0]?.[0]?.json;
-			found[row.executionId] = { ...json('Upsert audience'), exportsThisMonth: json('Get cohort')?.exportsThisMonth };
+		for (const id of Object.keys(parents)) {
+			const data = subOf[id] === undefined ? parents[id] : subs[subOf[id]];
+			const json = (node: string) => data?.[node]?.[0]?.data?.main[0]?.[0]?.json;
+			found[id] = { ...json('Upsert audience'), exportsThisMonth: json('Get cohort')?.exportsThisMonth };
 		}
 		return found;
 	};
@@ -189,14 +231,14 @@ describe('queue mode: Redis, Postgres, a main and two workers', () => {
 			},
 		);
 
-	it('runs the four syncs fired together on a worker, every output format, and absorbs Amplitude 429s', async () => {
+	it('runs the five syncs fired together on a worker, every output format, and absorbs Amplitude 429s', async () => {
 		main = await startMain(runtime, folders.main, queueEnv);
 		workers.worker1 = await startWorker(runtime, folders.worker1, 'worker 1', queueEnv);
 
 		const runs = await waitForRuns(1);
 		const first = FLOWS.map((flow) => runs[flow.id][0]);
 		expect(first.map((row) => row.status)).toEqual(FLOWS.map(() => 'success'));
-		// Fired at the same moment: n8n created the four executions within two seconds of each other.
+		// Fired at the same moment: n8n created the five executions within two seconds of each other.
 		const created = first.map((row) => new Date(row.createdAt!).getTime());
 		expect(Math.max(...created) - Math.min(...created)).toBeLessThan(2000);
 
@@ -204,6 +246,10 @@ describe('queue mode: Redis, Postgres, a main and two workers', () => {
 		const byWorker1 = executionsStartedBy(workers.worker1);
 		for (const row of first) expect(byWorker1).toContain(row.id);
 		expect(executionsStartedBy(main)).toEqual([]);
+		// The sub-workflow ran inside the parent's job, on the same worker, as an execution of its own.
+		const subRuns = (await executions()).filter((row) => FLOWS.some((flow) => flow.subWorkflowId === row.workflowId));
+		expect(subRuns.length).toBeGreaterThan(0);
+		expect(subRuns.map((row) => [row.mode, row.status])).toContainEqual(['integrated', 'success']);
 
 		for (const flow of FLOWS) expect(batch.projectAudienceIds(BATCH_SANDBOX_PROJECT_KEY, flow.audience)).toEqual(await identified(flow.cohort.id));
 
@@ -225,11 +271,12 @@ describe('queue mode: Redis, Postgres, a main and two workers', () => {
 		await workers.worker1!.stop(60_000);
 		const ranOnWorker1 = executionsStartedBy(workers.worker1!);
 		const workflowOf = Object.fromEntries((await executions()).map((row) => [row.id, row.workflowId]));
-		// What worker 1's runs saved is in n8n's database, in each workflow's static data.
+		// What worker 1's runs saved is in n8n's database, in each workflow's static data (the sub-workflow's
+		// for the fifth flow).
 		const saved = await postgres!.query<{ id: string; hasState: boolean }>(
-			`select id, ("staticData"::text like '%batchAudienceSync%') as "hasState" from workflow_entity where id in (${FLOWS.map((flow) => `'${flow.id}'`).join(',')})`,
+			`select id, ("staticData"::text like '%batchAudienceSync%') as "hasState" from workflow_entity where id in (${FLOWS.map((flow) => `'${stateHolder(flow)}'`).join(',')})`,
 		);
-		expect(saved.filter((row) => row.hasState).map((row) => row.id).sort()).toEqual(FLOWS.map((flow) => flow.id).sort());
+		expect(saved.filter((row) => row.hasState).map((row) => row.id).sort()).toEqual(FLOWS.map(stateHolder).sort());
 
 		const changes: Record<string, { entered: string[]; left: string[]; cohort: string[] }> = {};
 		for (const flow of FLOWS) {
@@ -250,32 +297,50 @@ describe('queue mode: Redis, Postgres, a main and two workers', () => {
 		const byWorker2 = executionsStartedBy(workers.worker2);
 		for (const row of next) expect(byWorker2).toContain(row.id);
 
-		// n8n 2.40.7 fails this: the execution a worker runs carries a snapshot of the workflow without its
-		// static data (toWorkflowSnapshot keeps id, name, nodes, connections, settings), and the worker reloads
-		// static data from the database only for resumed executions (job.data.loadStaticData), so every run
-		// on a worker starts from empty static data and Sync Changes falls back to Replace ("No state from an
-		// earlier run"), although the state is in the database (checked above).
+		// A workflow that syncs directly keeps its state only on n8n 1.x. On n8n 2.x (2.40.7) a worker runs the
+		// scheduled workflow from the snapshot stored with the execution, which holds no static data
+		// (executions/execution-data/types.js toWorkflowSnapshot: id, name, nodes, connections, settings), and
+		// reloads static data from the database only for resumed executions (workflow-runner.js:
+		// loadStaticData = existingExecution && loadStaticData; scaling/job-processor.js), so the run starts
+		// from empty static data, although the state is in the database (checked above): Sync Changes falls
+		// back to Replace, the audience stays exact, and Get cohort's export count restarts at 1. A
+		// sub-workflow is loaded from the database with its static data (workflow-execute-additional-data.js
+		// executeWorkflow → getPublishedWorkflowData → new Workflow({ staticData })) and saved after the run
+		// (getLifecycleHooksForSubExecutions includes hookFunctionsSave): only the change on every version.
+		const keepsState = (flow: Flow) => flow.subWorkflowId !== undefined || runtime.n8nMajor < 2;
 		const found = await reports(next.map((row) => row.id));
 		const summary = FLOWS.map((flow, index) => ({
 			flow: flow.id,
 			status: next[index].status,
+			success: found[next[index].id]?.success,
 			effectiveMode: found[next[index].id]?.effectiveMode,
 			fallbackReason: found[next[index].id]?.fallbackReason ?? null,
-			added: found[next[index].id]?.added,
-			removed: found[next[index].id]?.removed,
+			...(keepsState(flow) ? { added: found[next[index].id]?.added, removed: found[next[index].id]?.removed } : {}),
 			// Kept in static data too (not on the per-member items): this run's export and every earlier one.
 			exportsThisMonth: found[next[index].id]?.exportsThisMonth,
 		}));
 		expect(summary).toEqual(
-			FLOWS.map((flow) => ({
-				flow: flow.id,
-				status: 'success',
-				effectiveMode: 'syncChanges',
-				fallbackReason: null,
-				added: changes[flow.id].entered.length,
-				removed: changes[flow.id].left.length,
-				exportsThisMonth: flow.output === 'items' ? undefined : ranOnWorker1.filter((id) => workflowOf[id] === flow.id).length + 1,
-			})),
+			FLOWS.map((flow) =>
+				keepsState(flow)
+					? {
+							flow: flow.id,
+							status: 'success',
+							success: true,
+							effectiveMode: 'syncChanges',
+							fallbackReason: null,
+							added: changes[flow.id].entered.length,
+							removed: changes[flow.id].left.length,
+							exportsThisMonth: flow.output === 'items' ? undefined : ranOnWorker1.filter((id) => workflowOf[id] === flow.id).length + 1,
+						}
+					: {
+							flow: flow.id,
+							status: 'success',
+							success: true,
+							effectiveMode: 'replace',
+							fallbackReason: expect.stringMatching(/^No state from an earlier run/),
+							exportsThisMonth: flow.output === 'items' ? undefined : 1,
+						},
+			),
 		);
 		for (const flow of FLOWS) expect(batch.projectAudienceIds(BATCH_SANDBOX_PROJECT_KEY, flow.audience)).toEqual(changes[flow.id].cohort);
 	});
