@@ -59,8 +59,8 @@ describe('the execution hint on big per-member outputs', () => {
 		const hints = hintsOf(result);
 		expect(hints).toHaveLength(1);
 		expect(hints[0]).toMatchObject({ type: 'warning', location: 'outputPane' });
-		// 100,001 items × 140 bytes ≈ 14 MB.
-		expect(hints[0].message).toMatch(/^100,001 items: .*n8n's database, about 14 MB here \(~140 bytes an item/);
+		// 100,001 items × 160 bytes ≈ 16 MB.
+		expect(hints[0].message).toMatch(/^100,001 items: .*n8n's database, about 16 MB here \(~160 bytes an item/);
 		expect(hints[0].message).toContain('"CSV File"');
 	});
 
