@@ -265,7 +265,7 @@ describe('queue mode: Redis, Postgres, a main and two workers', () => {
 		}
 	});
 
-	it('hands the Sync Changes state from worker 1 to worker 2: after a 1% change only the change is sent', async () => {
+	it('hands the Sync Changes state from worker 1 to worker 2 (through a sub-workflow on n8n 2.x): after a 1% change only the change is sent', async () => {
 		expect(workers.worker1).toBeDefined();
 		// Worker 1 stops (it finishes what it runs); what the schedule fires meanwhile waits in Redis.
 		await workers.worker1!.stop(60_000);
