@@ -176,6 +176,9 @@ describe('a stalled download', () => {
 			new RegExp(`\\(request id ${requestId}\\) did not download completely: the download stopped: no data for 1 s`),
 		);
 		expect(fileRequests()).toHaveLength(4);
+		// Each stalled direct download was closed by the node: none holds one of the 5 concurrent slots.
+		await new Promise((resolve) => setTimeout(resolve, 100));
+		expect(fileRequests().every((entry) => entry.durationMs >= 1000)).toBe(true);
 	});
 });
 

@@ -187,8 +187,9 @@ export async function openExportFile(
 	const credentials = await amplitudeCredentials(ctx, settings.itemIndex);
 	const customBaseUrl = credentials.region === 'custom' ? amplitudeBaseUrl(credentials) : undefined;
 	for (let link = 1; ; link++) {
+		const direct = new AbortController();
 		const answer = await callAmplitude(
-			ctx,
+			abortableContext(ctx, direct),
 			{
 				path: `/api/5/cohorts/request/${encodeURIComponent(requestId)}/file`,
 				action,
@@ -203,6 +204,7 @@ export async function openExportFile(
 			return guardDownload(answer.body as DownloadBody, {
 				idleTimeoutMs: download.idleTimeoutMs,
 				contentLength: contentLengthOf(answer.headers),
+				abort: () => direct.abort(),
 			});
 		}
 
@@ -267,6 +269,25 @@ export async function openExportFile(
 	}
 }
 
+/** Aborts `controller` when the execution is stopped. */
+function followCancel(ctx: IExecuteFunctions, controller: AbortController): void {
+	const cancel = ctx.getExecutionCancelSignal?.();
+	if (!cancel) return;
+	if (cancel.aborted) controller.abort();
+	else cancel.addEventListener('abort', () => controller.abort(), { once: true });
+}
+
+/**
+ * n8n's authenticated request takes its abort signal from the context's execution cancel signal, so a
+ * given-up direct download is closed through a context whose cancel signal also fires for that
+ * (and still fires when the execution is stopped). Without it the stalled connection would hold one of
+ * Amplitude's 5 concurrent request slots until the server drops it.
+ */
+function abortableContext(ctx: IExecuteFunctions, controller: AbortController): IExecuteFunctions {
+	followCancel(ctx, controller);
+	return Object.create(ctx, { getExecutionCancelSignal: { value: () => controller.signal } }) as IExecuteFunctions;
+}
+
 /**
  * The S3 GET: no credential, redirects not followed here (the caller checks where they lead), a network
  * hiccup retried briefly (the link only lives a minute). The answer's headers must come within the idle
@@ -274,11 +295,7 @@ export async function openExportFile(
  * connection later, and stopping the execution aborts it too.
  */
 async function fetchPresignedLink(ctx: IExecuteFunctions, url: string, controller: AbortController, timeoutMs: number) {
-	const cancel = ctx.getExecutionCancelSignal?.();
-	if (cancel) {
-		if (cancel.aborted) controller.abort();
-		else cancel.addEventListener('abort', () => controller.abort(), { once: true });
-	}
+	followCancel(ctx, controller);
 	return await withRetry(
 		async () =>
 			await ctx.helpers.httpRequest({
