@@ -322,6 +322,8 @@ describe('2. start an export', () => {
 	});
 
 	it('counts exports other tools keep running against the parallel limit (busyExports)', async () => {
+		// The previous test's exports run for 300 ms and would count too: let them finish.
+		await sleep(350);
 		sb.knobs.exportDurationMs = 300;
 		sb.knobs.parallelExportLimit = 4;
 		sb.knobs.busyExports = 3;
