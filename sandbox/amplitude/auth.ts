@@ -34,6 +34,8 @@ export function authenticatedApiKey(context: SandboxContext, req: SandboxRequest
 
 export function requireApp(context: SandboxContext, handler: AppHandler): RouteHandler {
 	return async (req, res) => {
+		// A client that gave up while the answer was delayed (latency knob) holds no slot: its 'close' is past.
+		if (res.destroyed || res.closed) return;
 		const apiKey = authenticatedApiKey(context, req);
 		if (!apiKey) {
 			// Never echo what was sent: the key may be real.
