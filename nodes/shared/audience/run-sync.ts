@@ -101,8 +101,9 @@ async function syncOne(
 			),
 	);
 	const report = shownReport(result.report, backend.secrets);
-	if (result.error === undefined || ctx.continueOnFail()) return await reportItem(ctx, report, result.plannedChunks).then((item) => ({ ...item, json: orderReportFields(item.json) }));
-	throw chunkFailure(ctx, result, report);
+	if (result.error !== undefined && !ctx.continueOnFail()) throw chunkFailure(ctx, result, report);
+	const item = await reportItem(ctx, report, result.plannedChunks);
+	return { ...item, json: orderReportFields(item.json) };
 }
 
 /**
