@@ -142,6 +142,19 @@ describe('syncAudience guards', () => {
 		expect(store.load()).toBeUndefined();
 	});
 
+	it('stops waiting for indexing as soon as the execution is stopped', async () => {
+		const audience = new FakeAudience('vip', 10);
+		audience.indexingState = 'IN_PROGRESS';
+		const stop = new AbortController();
+		const started = Date.now();
+		setTimeout(() => stop.abort(), 50);
+		const policy = { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 5, signal: stop.signal };
+		await expect(
+			syncAudience(audience, collect(['a']), options({ retryPolicy: policy, maxIndexingWaitMs: 60_000, indexingPollMs: 10_000 }), undefined),
+		).rejects.toThrow();
+		expect(Date.now() - started).toBeLessThan(2000);
+	});
+
 	it('refuses an input without one valid id before any call that writes', async () => {
 		const audience = new FakeAudience('vip', 10);
 		const data: Record<string, unknown> = {};

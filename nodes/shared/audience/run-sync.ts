@@ -201,5 +201,6 @@ function chunkFailure(ctx: IExecuteFunctions, result: SyncResult, report: SyncRe
 		},
 	);
 	error.context.chunks = report.chunks as unknown as IDataObject;
+	Object.assign(error.context, { retries: report.retries, throttled: report.throttled, throttledMs: report.throttledMs });
 	return error;
 }

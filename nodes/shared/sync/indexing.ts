@@ -1,6 +1,5 @@
 /** Polls an audience until Batch has indexed a write (or the audience as a whole), within a time limit. */
-import { sleep } from 'n8n-workflow';
-
+import { abortableSleep } from '../retry';
 import type { CallCounter } from './call-counter';
 import type { SyncEventListener } from './events';
 import type { AudienceApi, AudienceView } from './types';
@@ -16,6 +15,8 @@ export interface IndexingWaitOptions {
 	/** First pause between polls, doubled up to maxPollMs. */
 	firstPollMs?: number;
 	maxPollMs?: number;
+	/** The execution's cancel signal: stopping the execution ends the wait at once. */
+	signal?: AbortSignal;
 }
 
 /** Final states: APPLIED, or REPLACED (a later replace superseded the token: nothing left to wait for). */
@@ -39,7 +40,7 @@ export async function waitForIndexing(
 		const state = view.indexingState ?? 'APPLIED';
 		if (isIndexingDone(state) || waitedMs >= options.maxWaitMs) return { state, view, waitedMs };
 		onEvent({ type: 'indexingWait', state, waitedMs });
-		await sleep(Math.min(pause, Math.max(0, options.maxWaitMs - waitedMs)));
+		await abortableSleep(Math.min(pause, Math.max(0, options.maxWaitMs - waitedMs)), options.signal);
 		pause = Math.min(pause * 2, options.maxPollMs ?? 5000);
 		view = await counter.call('View audience', () => api.view(token));
 	}

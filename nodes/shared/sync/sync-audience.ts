@@ -280,7 +280,7 @@ async function writeAndRemember(
 			api,
 			counter,
 			outcome.indexingTokens[outcome.indexingTokens.length - 1],
-			{ maxWaitMs: options.maxIndexingWaitMs, firstPollMs: options.indexingPollMs },
+			{ maxWaitMs: options.maxIndexingWaitMs, firstPollMs: options.indexingPollMs, signal: options.retryPolicy.signal },
 			onEvent,
 		);
 		if (options.waitForIndexing) indexingState = waited.state;
@@ -419,7 +419,7 @@ async function decideMode(
 				api,
 				counter,
 				undefined,
-				{ maxWaitMs: options.maxIndexingWaitMs, firstPollMs: options.indexingPollMs },
+				{ maxWaitMs: options.maxIndexingWaitMs, firstPollMs: options.indexingPollMs, signal: options.retryPolicy.signal },
 				onEvent,
 				view,
 			)
