@@ -91,6 +91,30 @@ describe('rate limits and slow exports', () => {
 		expect(sb.exportsStarted).toBe(1);
 	});
 
+	it('stops waiting for the export as soon as the execution is stopped', async () => {
+		sb.knobs.exportDurationMs = 60_000;
+		let stoppedAt = 0;
+		const result = await runGet(
+			{ cohort: byId('abc123'), outputFormat: 'compact', options: { pollIntervalSeconds: 30 } },
+			{
+				onStarted: (cancel) => {
+					const poll = setInterval(() => {
+						if (!apiRequests().some((entry) => entry.url.includes('request-status'))) return;
+						clearInterval(poll);
+						// The node is in its 30 s pause between polls: stop, as the editor's Stop button does.
+						setTimeout(() => {
+							stoppedAt = Date.now();
+							cancel();
+						}, 200);
+					}, 20);
+				},
+			},
+		);
+		expect(stoppedAt).toBeGreaterThan(0);
+		expect(Date.now() - stoppedAt).toBeLessThan(1000);
+		expect(result.status).toBe('canceled');
+	}, 20_000);
+
 	it('gives up after the maximum wait with the request id to resume with', async () => {
 		sb.knobs.exportDurationMs = 60_000;
 		const result = await runGet({ cohort: byId('abc123'), options: { pollIntervalSeconds: 0.1, maxWaitSeconds: 0.3 } });

@@ -5,13 +5,12 @@
 import {
 	NodeApiError,
 	NodeOperationError,
-	sleep,
 	type IDataObject,
 	type IExecuteFunctions,
 	type JsonObject,
 } from 'n8n-workflow';
 
-import { describeFailure, isRetryable, withRetry } from '../../shared/retry';
+import { abortableSleep, describeFailure, isRetryable, withRetry } from '../../shared/retry';
 import { amplitudeBaseUrl } from './baseUrl';
 import { contentLengthOf, guardDownload, type GuardedDownload } from './download-guard';
 import { apiErrorFromAnswer, messageFromBody, networkError } from './errors';
@@ -140,12 +139,12 @@ export async function waitForExport(
 			);
 		}
 		wait.onRunning?.(elapsedMs);
-		if (ctx.getExecutionCancelSignal?.()?.aborted) {
-			throw new NodeOperationError(ctx.getNode(), `Cancelled while waiting for export ${requestId}`, {
-				itemIndex: settings.itemIndex,
-			});
-		}
-		await sleep(Math.max(1, Math.min(wait.pollIntervalMs, wait.maxWaitMs - elapsedMs)));
+		// A stop in the editor ends the pause at once (the export itself keeps running at Amplitude).
+		await abortableSleep(Math.max(1, Math.min(wait.pollIntervalMs, wait.maxWaitMs - elapsedMs)), ctx.getExecutionCancelSignal?.()).catch(
+			() => {
+				throw new NodeOperationError(ctx.getNode(), `Cancelled while waiting for export ${requestId}`, { itemIndex: settings.itemIndex });
+			},
+		);
 	}
 }
 
