@@ -9,6 +9,7 @@ import {
 
 import { scrubError } from '../shared/secrets';
 import { projectKeyOf } from './exports/export-records';
+import { cohortLocator } from './helpers/cohortLocator';
 import { maxAgeHoursOf } from './exports/skip-unchanged';
 import { searchCohorts } from './methods/listSearch';
 import { listCohorts } from './transport/cohorts';
@@ -86,30 +87,7 @@ export class AmplitudeTrigger implements INodeType {
 						displayName: 'Cohort',
 						name: 'cohort',
 						values: [
-							{
-								displayName: 'Cohort',
-								name: 'cohort',
-								type: 'resourceLocator',
-								default: { mode: 'list', value: '' },
-								description: 'A cohort to watch',
-								modes: [
-									{
-										displayName: 'From List',
-										name: 'list',
-										type: 'list',
-										typeOptions: { searchListMethod: 'searchCohorts', searchable: true },
-									},
-									{
-										displayName: 'By ID',
-										name: 'id',
-										type: 'string',
-										placeholder: 'e.g. ab1cd2e',
-										validation: [
-											{ type: 'regex', properties: { regex: '[A-Za-z0-9_-]+', errorMessage: 'Not a valid cohort ID' } },
-										],
-									},
-								],
-							},
+							cohortLocator('A cohort to watch', false),
 						],
 					},
 				],

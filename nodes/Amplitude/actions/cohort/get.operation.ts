@@ -16,6 +16,7 @@ import { CsvFormatError } from '../../../shared/csv';
 import { figuresSince } from '../../../shared/retry';
 import { runRetryPolicy } from '../../../shared/run-retry-settings';
 import { formatCount } from '../../helpers/cohortFields';
+import { cohortLocator } from '../../helpers/cohortLocator';
 import { readExportMembers, type MemberBatch } from '../../helpers/members';
 import { readGetCohortNumbers } from '../../helpers/numeric-options';
 import { checkResumedCohort, noteExportSeen, resumedExportNote, type ResumedExportNote } from '../../helpers/resumed-export';
@@ -41,55 +42,8 @@ import type { CallSettings } from '../../transport/request';
 
 export type OutputFormat = 'items' | 'compact' | 'binary';
 
-/**
- * Cohort pages of Amplitude's app, e.g. https://app.amplitude.com/analytics/acme/cohort/ab1cd2e?tab=x.
- * n8n anchors validation regexes itself (^…$), and takes group 1 as the cohort ID.
- */
-const COHORT_URL_REGEX = 'https?://[^/]*amplitude\\.com/(?:.*/)?cohort/([A-Za-z0-9_-]+)(?:[/?#].*)?';
-const COHORT_ID_REGEX = '[A-Za-z0-9_-]+';
-
 const properties: INodeProperties[] = [
-	{
-		displayName: 'Cohort',
-		name: 'cohort',
-		type: 'resourceLocator',
-		default: { mode: 'list', value: '' },
-		required: true,
-		description: 'The cohort whose members to export',
-		modes: [
-			{
-				displayName: 'From List',
-				name: 'list',
-				type: 'list',
-				typeOptions: { searchListMethod: 'searchCohorts', searchable: true },
-			},
-			{
-				displayName: 'By ID',
-				name: 'id',
-				type: 'string',
-				placeholder: 'e.g. ab1cd2e',
-				validation: [
-					{
-						type: 'regex',
-						properties: { regex: COHORT_ID_REGEX, errorMessage: 'Not a valid cohort ID' },
-					},
-				],
-			},
-			{
-				displayName: 'By URL',
-				name: 'url',
-				type: 'string',
-				placeholder: 'e.g. https://app.amplitude.com/analytics/acme/cohort/ab1cd2e',
-				extractValue: { type: 'regex', regex: COHORT_URL_REGEX },
-				validation: [
-					{
-						type: 'regex',
-						properties: { regex: COHORT_URL_REGEX, errorMessage: 'Not the URL of a cohort page in Amplitude' },
-					},
-				],
-			},
-		],
-	},
+	{ ...cohortLocator('The cohort whose members to export', true), required: true },
 	{
 		displayName: 'Output Format',
 		name: 'outputFormat',
