@@ -8,31 +8,7 @@ import type { IDataObject, INode, INodeExecutionData } from 'n8n-workflow';
 import { readCsvRecords } from '../../nodes/shared/csv';
 import { startAmplitudeSandbox, type AmplitudeSandbox, type CohortMember } from '../../sandbox/amplitude';
 import { runWorkflow, type RunOptions, type WorkflowRunResult } from '../harness/workflow-runner';
-
-const AMPLITUDE_TYPE = 'n8n-nodes-amplitude-batch.amplitude';
-
-function amplitudeWorkflow(parameters: IDataObject, node: Partial<INode> = {}) {
-	return {
-		nodes: [
-			{ id: '1', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0] as [number, number], parameters: {} },
-			{
-				id: '2',
-				name: 'Amplitude',
-				type: AMPLITUDE_TYPE,
-				typeVersion: 1,
-				position: [200, 0] as [number, number],
-				parameters: { resource: 'cohort', operation: 'get', ...parameters },
-				credentials: { amplitudeCohortsApi: { id: '1', name: 'Amplitude sandbox' } },
-				...node,
-			},
-		],
-		connections: { Start: { main: [[{ node: 'Amplitude', type: 'main' as const, index: 0 }]] } },
-	};
-}
-
-const byId = (cohortId: string) => ({ __rl: true, mode: 'id', value: cohortId });
-/** Short polls: the sandbox's exports take a few hundred milliseconds. */
-const fastPolling = { pollIntervalSeconds: 0.05 };
+import { amplitudeWorkflow, byId, fastPolling, outputOf } from './amplitude-workflow-helpers';
 
 let sb: AmplitudeSandbox;
 
@@ -41,11 +17,6 @@ async function runGet(parameters: IDataObject, options: RunOptions & { node?: Pa
 		credentials: { amplitudeCohortsApi: { apiKey: sb.apiKey, secretKey: sb.secretKey, region: 'custom', baseUrl: `${sb.url}/` } },
 		...options,
 	});
-}
-
-function outputOf(result: WorkflowRunResult): INodeExecutionData[] {
-	if (result.status !== 'success') throw new Error(`run failed: ${result.error?.message} ${result.error?.description ?? ''}`);
-	return result.nodes.Amplitude.items[0];
 }
 
 async function membersOf(cohortId: string): Promise<CohortMember[]> {

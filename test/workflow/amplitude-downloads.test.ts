@@ -4,34 +4,13 @@
  * redirect to a host or scheme that must not be followed. A short download is retried from a fresh link,
  * or the node fails with the request id: never a partial member list.
  */
-import type { IDataObject, INode, INodeExecutionData } from 'n8n-workflow';
+import type { IDataObject, INode } from 'n8n-workflow';
 
 import { DEFAULT_COHORTS, startAmplitudeSandbox, type AmplitudeSandbox } from '../../sandbox/amplitude';
 import { runWorkflow, type RunOptions, type WorkflowRunResult } from '../harness/workflow-runner';
+import { amplitudeWorkflow, byId, fastPolling, outputOf } from './amplitude-workflow-helpers';
 
 const BIG = { id: 'big60k', name: 'Sixty thousand', size: 60_000 };
-
-function amplitudeWorkflow(parameters: IDataObject, node: Partial<INode> = {}) {
-	return {
-		nodes: [
-			{ id: '1', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0] as [number, number], parameters: {} },
-			{
-				id: '2',
-				name: 'Amplitude',
-				type: 'n8n-nodes-amplitude-batch.amplitude',
-				typeVersion: 1,
-				position: [200, 0] as [number, number],
-				parameters: { resource: 'cohort', operation: 'get', ...parameters },
-				credentials: { amplitudeCohortsApi: { id: '1', name: 'Amplitude sandbox' } },
-				...node,
-			},
-		],
-		connections: { Start: { main: [[{ node: 'Amplitude', type: 'main' as const, index: 0 }]] } },
-	};
-}
-
-const byId = (cohortId: string) => ({ __rl: true, mode: 'id', value: cohortId });
-const fastPolling = { pollIntervalSeconds: 0.05 };
 
 let sb: AmplitudeSandbox;
 let truth: string[];
@@ -41,11 +20,6 @@ async function runGet(parameters: IDataObject, options: RunOptions & { node?: Pa
 		credentials: { amplitudeCohortsApi: { apiKey: sb.apiKey, secretKey: sb.secretKey, region: 'custom', baseUrl: sb.url } },
 		...options,
 	});
-}
-
-function outputOf(result: WorkflowRunResult): INodeExecutionData[] {
-	if (result.status !== 'success') throw new Error(`run failed: ${result.error?.message} ${result.error?.description ?? ''}`);
-	return result.nodes.Amplitude.items[0];
 }
 
 const downloads = () => sb.log.filter((entry) => entry.url.startsWith('/s3/') || entry.url.endsWith('/file'));

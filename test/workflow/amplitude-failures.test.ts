@@ -2,32 +2,11 @@
  * Amplitude node failures, through n8n's engine against the sandbox: rate limits, slow and failed
  * exports, time-outs, wrong keys, unknown cohorts, broken downloads, and Continue On Fail.
  */
-import type { IDataObject, INode, INodeExecutionData } from 'n8n-workflow';
+import type { IDataObject, INode } from 'n8n-workflow';
 
 import { startAmplitudeSandbox, type AmplitudeSandbox } from '../../sandbox/amplitude';
 import { runWorkflow, type RunOptions, type WorkflowRunResult } from '../harness/workflow-runner';
-
-function amplitudeWorkflow(parameters: IDataObject, node: Partial<INode> = {}) {
-	return {
-		nodes: [
-			{ id: '1', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0] as [number, number], parameters: {} },
-			{
-				id: '2',
-				name: 'Amplitude',
-				type: 'n8n-nodes-amplitude-batch.amplitude',
-				typeVersion: 1,
-				position: [200, 0] as [number, number],
-				parameters: { resource: 'cohort', operation: 'get', ...parameters },
-				credentials: { amplitudeCohortsApi: { id: '1', name: 'Amplitude sandbox' } },
-				...node,
-			},
-		],
-		connections: { Start: { main: [[{ node: 'Amplitude', type: 'main' as const, index: 0 }]] } },
-	};
-}
-
-const byId = (cohortId: string) => ({ __rl: true, mode: 'id', value: cohortId });
-const fastPolling = { pollIntervalSeconds: 0.05 };
+import { amplitudeWorkflow, byId, fastPolling, outputOf } from './amplitude-workflow-helpers';
 
 let sb: AmplitudeSandbox;
 
@@ -41,11 +20,6 @@ async function runGet(parameters: IDataObject, options: GetRun = {}): Promise<Wo
 		credentials: { amplitudeCohortsApi: { apiKey: sb.apiKey, secretKey: sb.secretKey, region: 'custom', baseUrl: sb.url } },
 		...options,
 	});
-}
-
-function outputOf(result: WorkflowRunResult): INodeExecutionData[] {
-	if (result.status !== 'success') throw new Error(`run failed: ${result.error?.message} ${result.error?.description ?? ''}`);
-	return result.nodes.Amplitude.items[0];
 }
 
 const messagesOf = (result: WorkflowRunResult) => result.uiMessages.map(({ message }) => String(message[0]));

@@ -3,11 +3,12 @@
  * numeric options an expression turned into NaN, text or a negative number; user properties named like
  * the id columns; a "Resume Export Request ID" of another cohort, or left in the node for hours.
  */
-import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import type { IDataObject } from 'n8n-workflow';
 
 import { readCsvRecords } from '../../nodes/shared/csv';
 import { DEFAULT_COHORTS, startAmplitudeSandbox, type AmplitudeSandbox } from '../../sandbox/amplitude';
 import { runWorkflow, type RunOptions, type WorkflowRunResult } from '../harness/workflow-runner';
+import { amplitudeWorkflow, byId, fastPolling, outputOf } from './amplitude-workflow-helpers';
 
 const CLASH = {
 	id: 'clash01',
@@ -17,27 +18,6 @@ const CLASH = {
 	properties: { user_id: ['prop-user'], amplitude_id: ['prop-amp'], country: ['France'] },
 };
 
-function amplitudeWorkflow(parameters: IDataObject) {
-	return {
-		nodes: [
-			{ id: '1', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0] as [number, number], parameters: {} },
-			{
-				id: '2',
-				name: 'Amplitude',
-				type: 'n8n-nodes-amplitude-batch.amplitude',
-				typeVersion: 1,
-				position: [200, 0] as [number, number],
-				parameters: { resource: 'cohort', operation: 'get', ...parameters },
-				credentials: { amplitudeCohortsApi: { id: '1', name: 'Amplitude sandbox' } },
-			},
-		],
-		connections: { Start: { main: [[{ node: 'Amplitude', type: 'main' as const, index: 0 }]] } },
-	};
-}
-
-const byId = (cohortId: string) => ({ __rl: true, mode: 'id', value: cohortId });
-const fastPolling = { pollIntervalSeconds: 0.05 };
-
 let sb: AmplitudeSandbox;
 
 async function runGet(parameters: IDataObject, options: RunOptions = {}): Promise<WorkflowRunResult> {
@@ -45,11 +25,6 @@ async function runGet(parameters: IDataObject, options: RunOptions = {}): Promis
 		credentials: { amplitudeCohortsApi: { apiKey: sb.apiKey, secretKey: sb.secretKey, region: 'custom', baseUrl: sb.url } },
 		...options,
 	});
-}
-
-function outputOf(result: WorkflowRunResult): INodeExecutionData[] {
-	if (result.status !== 'success') throw new Error(`run failed: ${result.error?.message} ${result.error?.description ?? ''}`);
-	return result.nodes.Amplitude.items[0];
 }
 
 const apiRequests = () => sb.log.filter((entry) => entry.url.startsWith('/api/'));
