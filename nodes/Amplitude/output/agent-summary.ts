@@ -5,9 +5,9 @@
  */
 import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
 
-import { detachField } from '../../shared/csv';
 import type { MemberBatch } from '../helpers/members';
-import { emptyCounts, type MemberCounts } from './counts';
+import { collectUserIds } from './compact';
+import type { MemberCounts } from './counts';
 
 /** Most user IDs one tool call may return, whatever the node or the agent asks. */
 export const AGENT_MEMBER_CAP = 1000;
@@ -44,17 +44,7 @@ export interface AgentSummary extends MemberCounts {
 
 /** Counts every member and keeps the first `limit` user IDs (anonymous members have none). */
 export async function collectAgentSummary(batches: AsyncIterable<MemberBatch>, limit: number): Promise<AgentSummary> {
-	const counts = emptyCounts();
-	const userIds: string[] = [];
-	for await (const { columns, rows } of batches) {
-		for (const { fields } of rows) {
-			counts.memberCount++;
-			const userId = fields[columns.userId];
-			if (userId === '') counts.anonymousCount++;
-			else if (userIds.length < limit) userIds.push(detachField(userId));
-		}
-	}
-	return { ...counts, userIds };
+	return await collectUserIds(batches, limit);
 }
 
 /** The item the agent receives: the counts first, then the IDs, and a sentence saying what is left out. */

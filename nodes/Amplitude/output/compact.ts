@@ -3,7 +3,11 @@ import { detachField } from '../../shared/csv';
 import type { MemberBatch } from '../helpers/members';
 import { emptyCounts, type MemberCounts } from './counts';
 
-export async function collectUserIds(batches: AsyncIterable<MemberBatch>): Promise<MemberCounts & { userIds: string[] }> {
+/** Counts every member and keeps the user IDs (the first `limit` of them: an agent gets a summary). */
+export async function collectUserIds(
+	batches: AsyncIterable<MemberBatch>,
+	limit = Number.POSITIVE_INFINITY,
+): Promise<MemberCounts & { userIds: string[] }> {
 	const counts = emptyCounts();
 	const userIds: string[] = [];
 	for await (const { columns, rows } of batches) {
@@ -11,7 +15,7 @@ export async function collectUserIds(batches: AsyncIterable<MemberBatch>): Promi
 			counts.memberCount++;
 			const userId = fields[columns.userId];
 			if (userId === '') counts.anonymousCount++;
-			else userIds.push(detachField(userId)); // kept to the end: must not pin the file's text
+			else if (userIds.length < limit) userIds.push(detachField(userId)); // kept to the end: must not pin the file's text
 		}
 	}
 	return { ...counts, userIds };

@@ -4,6 +4,8 @@
  */
 import type { IDisplayOptions, INodeProperties } from 'n8n-workflow';
 
+import { retryTimeBudgetOption } from '../retry-options';
+
 type Show = NonNullable<IDisplayOptions['show']>;
 
 export interface SyncPropertiesOptions {
@@ -267,15 +269,7 @@ export function retryOptions(): INodeProperties[] {
 			typeOptions: { minValue: 1 },
 			description: 'First backoff, doubled at each retry (with jitter, capped at two minutes)',
 		},
-		{
-			displayName: 'Retry Time Budget (Seconds)',
-			name: 'retryTimeBudgetSeconds',
-			type: 'number',
-			default: 300,
-			typeOptions: { minValue: 0 },
-			description:
-				'How long this run may spend in all waiting out rate limits (429): they are retried, at least as long as Batch asks and longer while they persist, until this time is used up',
-		},
+		retryTimeBudgetOption('Batch'),
 	];
 }
 

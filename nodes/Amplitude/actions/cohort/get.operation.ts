@@ -14,6 +14,7 @@ import {
 import { runsAsAgentTool } from '../../../shared/agent/tool-mode';
 import { CsvFormatError } from '../../../shared/csv';
 import { figuresSince } from '../../../shared/retry';
+import { retryTimeBudgetOption } from '../../../shared/retry-options';
 import { runRetryPolicy } from '../../../shared/run-retry-settings';
 import { formatCount } from '../../helpers/cohortFields';
 import { cohortLocator } from '../../helpers/cohortLocator';
@@ -180,15 +181,7 @@ const properties: INodeProperties[] = [
 				description:
 					'Request ID of an export started earlier (given by a time-out error): waits for it and downloads it instead of starting a new export. Exports are limited to 500 a month.',
 			},
-			{
-				displayName: 'Retry Time Budget (Seconds)',
-				name: 'retryTimeBudgetSeconds',
-				type: 'number',
-				default: 300,
-				typeOptions: { minValue: 0 },
-				description:
-					'How long this run may spend in all waiting out rate limits (429): they are retried, at least as long as Amplitude asks and longer while they persist, until this time is used up',
-			},
+			retryTimeBudgetOption('Amplitude'),
 			{
 				displayName: 'Skip Anonymous Members',
 				name: 'skipAnonymous',
