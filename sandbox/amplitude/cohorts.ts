@@ -39,11 +39,14 @@ export class CohortStore {
 	/**
 	 * Amplitude recomputed the cohort at `at` (epoch ms): lastComputed moves there, and a cohort with churn
 	 * moves to its next revision (some members replaced). Optionally a new size. Static cohorts get a new lastMod.
+	 * The list shows whole seconds: a recompute lands at least a second after the previous one, so two
+	 * recomputes within one second still read as two (as Amplitude's, minutes apart, do).
 	 */
 	recompute(id: string, at: number, size?: number): boolean {
 		const spec = this.specs.get(id);
 		if (spec) {
-			spec.lastComputed = at;
+			const previous = spec.lastComputed === undefined ? 0 : spec.lastComputed > 1e11 ? spec.lastComputed : spec.lastComputed * 1000;
+			spec.lastComputed = Math.max(at, previous + 1000);
 			if ((spec.churn ?? 0) > 0) spec.revision = (spec.revision ?? 0) + 1;
 			if (size !== undefined) spec.size = size;
 			return true;
