@@ -9,7 +9,7 @@ export class BatchProfileApi implements ICredentialType {
 
 	displayName = 'Batch Profile API';
 
-	icon: Icon = { light: 'file:../nodes/BatchProfile/batchProfile.svg', dark: 'file:../nodes/BatchProfile/batchProfile.dark.svg' };
+	icon: Icon = { light: 'file:../nodes/Batch/batchProfile.svg', dark: 'file:../nodes/Batch/batchProfile.dark.svg' };
 
 	documentationUrl = 'https://doc.batch.com/developer/api/cep/audiences/create';
 

@@ -6,11 +6,11 @@ import {
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 
-import { audienceToolProperties } from '../shared/audience/agent-tool';
-import { resourceProperty } from '../shared/audience/operation-properties';
-import { descriptions } from './actions/audience';
+import { audienceProperties } from './actions/audience';
+import { audienceToolProperties } from './actions/audience/agent-tool';
+import { resourceProperty } from './actions/audience/fields';
 import { router } from './actions/router';
-import { searchAudiences } from './methods/listSearch';
+import { audienceSearch } from './methods/listSearch';
 
 export class Batch implements INodeType {
 	description: INodeTypeDescription = {
@@ -27,12 +27,12 @@ export class Batch implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'batchApi', required: true }],
 		// The tool fields first: shown only when the node is an AI agent's tool.
-		properties: [...audienceToolProperties, resourceProperty, ...descriptions],
+		properties: [...audienceToolProperties, resourceProperty, ...audienceProperties('customAudience')],
 	};
 
-	methods = { listSearch: { searchAudiences } };
+	methods = { listSearch: { searchAudiences: audienceSearch('customAudience') } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		return await router.call(this);
+		return await router.call(this, 'customAudience');
 	}
 }

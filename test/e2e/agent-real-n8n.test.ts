@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { COHORT_TOOL_DESCRIPTIONS } from '../../nodes/Amplitude/actions/cohort/tool-descriptions';
-import { AUDIENCE_TOOL_DESCRIPTIONS } from '../../nodes/shared/audience/agent-tool';
+import { AUDIENCE_TOOL_DESCRIPTIONS } from '../../nodes/Batch/actions/audience/agent-tool';
 import { startAmplitudeSandbox, type AmplitudeSandbox } from '../../sandbox/amplitude';
 import { BATCH_SANDBOX_APP_KEY, startBatchSandbox, type BatchSandbox } from '../../sandbox/batch';
 import { REPO_ROOT, ensureN8nInstalled, parseExecuteOutput, prepareUserFolder, runN8nCli, type N8nRuntime } from '../../scripts/n8n/runtime';

@@ -13,7 +13,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { BATCH_SANDBOX_APP_KEY, BATCH_SANDBOX_PROJECT_KEY } from '../../sandbox/batch';
 import { launchEditor, type LaunchedEditor } from '../../scripts/n8n/launch';
 import { COHORT_TOOL_DESCRIPTIONS } from '../../nodes/Amplitude/actions/cohort/tool-descriptions';
-import { AUDIENCE_TOOL_DESCRIPTIONS } from '../../nodes/shared/audience/agent-tool';
+import { AUDIENCE_TOOL_DESCRIPTIONS } from '../../nodes/Batch/actions/audience/agent-tool';
 import { AGENT_NODE_TYPE, agentWithOurTools } from './agent-workflow';
 
 jest.setTimeout(30 * 60 * 1000);

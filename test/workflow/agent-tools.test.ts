@@ -7,7 +7,7 @@
 import { NodeHelpers, type IDataObject, type INode, type INodeParameters, type INodeType } from 'n8n-workflow';
 
 import { COHORT_TOOL_DESCRIPTIONS } from '../../nodes/Amplitude/actions/cohort/tool-descriptions';
-import { AUDIENCE_TOOL_DESCRIPTIONS } from '../../nodes/shared/audience/agent-tool';
+import { AUDIENCE_TOOL_DESCRIPTIONS } from '../../nodes/Batch/actions/audience/agent-tool';
 import { startAmplitudeSandbox, type AmplitudeSandbox } from '../../sandbox/amplitude';
 import { startBatchSandbox, type BatchSandbox } from '../../sandbox/batch';
 import { n8nToolTypes, testAgentNodeType, type OfferedTool, type ToolCallResult } from '../harness/agent-tools';

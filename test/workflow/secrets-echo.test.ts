@@ -18,7 +18,7 @@ import { BatchApi } from '../../credentials/BatchApi.credentials';
 import { BatchProfileApi } from '../../credentials/BatchProfileApi.credentials';
 import { searchCohorts } from '../../nodes/Amplitude/methods/listSearch';
 import { Batch } from '../../nodes/Batch/Batch.node';
-import { BatchProfile } from '../../nodes/BatchProfile/BatchProfile.node';
+import { BatchProfile } from '../../nodes/Batch/BatchProfile.node';
 import { startAmplitudeSandbox, type AmplitudeSandbox } from '../../sandbox/amplitude';
 import { startBatchSandbox, type BatchSandbox } from '../../sandbox/batch';
 import { runWorkflow, type WorkflowRunResult } from '../harness/workflow-runner';

@@ -1,17 +1,18 @@
-/** One switch from resource and operation to the operation's execute. */
+/** One switch, for both nodes, from resource and operation to the operation's execute. */
 import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
-import { refuseUnallowedAgentRemovals } from '../../shared/audience/agent-tool';
-import * as audience from './audience';
+import { refuseUnallowedAgentRemovals } from './audience/agent-tool';
+import type { BatchApiName } from './audience/connect';
+import { operations } from './audience';
 
-type Operation = 'upsert' | 'get' | 'getAll' | 'delete' | 'removeMembers';
+type Operation = keyof typeof operations;
 
-export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+export async function router(this: IExecuteFunctions, api: BatchApiName): Promise<INodeExecutionData[][]> {
 	const resource = this.getNodeParameter('resource', 0) as string;
 	const operation = this.getNodeParameter('operation', 0) as Operation;
-	if (resource !== 'audience' || !(operation in audience)) {
+	if (resource !== 'audience' || !(operation in operations)) {
 		throw new NodeOperationError(this.getNode(), `The operation "${operation}" of "${resource}" is not supported`);
 	}
 	refuseUnallowedAgentRemovals(this, operation);
-	return await audience[operation].execute.call(this);
+	return await operations[operation].execute.call(this, api);
 }

@@ -1,46 +1,35 @@
-/** The audience picker: the app's audiences of the chosen identifier type, filtered by name. */
-import type { IDataObject, ILoadOptionsFunctions, INodeListSearchResult } from 'n8n-workflow';
+/** The audience picker: the audiences that fit the node (and, for an app, the identifier type), filtered by name. */
+import type { ILoadOptionsFunctions, INodeListSearchResult } from 'n8n-workflow';
 
 import { withRetry } from '../../shared/retry';
-import { identifierTypeInfo } from '../identifier-types';
-import { callCustomAudience, readCredentials } from '../transport';
+import { connectAudienceApi, type BatchApiName } from '../actions/audience/connect';
 
 const PAGE_SIZE = 100;
 const MAX_PAGES_PER_SEARCH = 10;
 const PICKER_RETRY = { maxRetries: 2, baseDelayMs: 500, maxDelayMs: 5000 };
 
-export async function searchAudiences(
-	this: ILoadOptionsFunctions,
-	filter?: string,
-	paginationToken?: string,
-): Promise<INodeListSearchResult> {
-	const credentials = await readCredentials(this);
-	const identifier = identifierTypeInfo(this.getCurrentNodeParameter('identifierType'));
-	const wanted = (filter ?? '').toLowerCase();
-	const results: INodeListSearchResult['results'] = [];
-	let from = paginationToken ? Number(paginationToken) : 0;
-	let next: string | undefined;
-	// With a filter, read on until something matches, so a name deep in the list is still found.
-	for (let page = 0; page < MAX_PAGES_PER_SEARCH && results.length === 0; page++) {
-		const answer = await withRetry(
-			() =>
-				callCustomAudience(this, credentials, {
-					method: 'GET',
-					version: identifier.version,
-					qs: { from, limit: PAGE_SIZE },
-					what: 'List audiences',
-				}),
-			PICKER_RETRY,
-		);
-		const audiences = ((answer.body as IDataObject)?.custom_audiences ?? []) as IDataObject[];
-		for (const audience of audiences) {
-			if (audience.type && audience.type !== identifier.audienceType) continue;
-			if (!String(audience.name).toLowerCase().includes(wanted)) continue;
-			results.push({ name: `${String(audience.name)} (${Number(audience.nb_ids ?? 0)} IDs)`, value: String(audience.name) });
+type SearchAudiences = (this: ILoadOptionsFunctions, filter?: string, paginationToken?: string) => Promise<INodeListSearchResult>;
+
+export function audienceSearch(apiName: BatchApiName): SearchAudiences {
+	return async function searchAudiences(this: ILoadOptionsFunctions, filter?: string, paginationToken?: string) {
+		const api = await connectAudienceApi(this, apiName, this.getCurrentNodeParameter('identifierType'));
+		const wanted = (filter ?? '').toLowerCase();
+		const results: INodeListSearchResult['results'] = [];
+		let cursor = paginationToken;
+		// With a filter, read on until something matches, so a name deep in the list is still found.
+		for (let page = 0; page < MAX_PAGES_PER_SEARCH && results.length === 0; page++) {
+			const { audiences, next } = await withRetry(async () => await api.list(cursor, PAGE_SIZE), PICKER_RETRY);
+			for (const audience of audiences) {
+				const name = String(audience.name);
+				const displayName = audience.display_name ? String(audience.display_name) : '';
+				if (typeof audience.type === 'string' && !api.acceptedTypes.includes(audience.type)) continue;
+				if (!`${name} ${displayName}`.toLowerCase().includes(wanted)) continue;
+				const label = displayName && displayName !== name ? `${displayName} — ` : '';
+				results.push({ name: `${label}${name} (${Number(audience.nb_ids ?? 0)} IDs)`, value: name });
+			}
+			cursor = next;
+			if (cursor === undefined) break;
 		}
-		from += audiences.length;
-		next = audiences.length >= PAGE_SIZE ? String(from) : undefined;
-		if (next === undefined) break;
-	}
-	return { results, paginationToken: next };
+		return { results, paginationToken: cursor };
+	};
 }

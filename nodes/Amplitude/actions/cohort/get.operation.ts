@@ -21,7 +21,7 @@ import { cohortLocator } from '../../helpers/cohortLocator';
 import { readExportMembers, type MemberBatch } from '../../helpers/members';
 import { readGetCohortNumbers } from '../../helpers/numeric-options';
 import { checkResumedCohort, noteExportSeen, resumedExportNote, type ResumedExportNote } from '../../helpers/resumed-export';
-import { ProgressReporter } from '../../helpers/progress';
+import { ProgressReporter } from '../../../shared/progress';
 import { guardExport, type ExportGuardOptions } from '../../exports/export-guard';
 import { agentMemberLimit, agentSummaryJson, agentSummaryProperties, collectAgentSummary } from '../../output/agent-summary';
 import { memberCsvChunks, storeCsvBinary } from '../../output/binary';
@@ -244,7 +244,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, output
 	const skipAnonymous = options.skipAnonymous === true;
 	const resumeRequestId = (options.resumeRequestId ?? '').trim();
 
-	const progress = new ProgressReporter(this, `cohort ${cohortId}`);
+	const progress = new ProgressReporter(this, `Amplitude cohort ${cohortId}`);
 	const settings: CallSettings = {
 		itemIndex,
 		retryPolicy: runRetryPolicy(this, { ...options, maxRetries: numbers.maxRetries }, itemIndex),

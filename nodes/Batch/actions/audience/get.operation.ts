@@ -1,8 +1,13 @@
-import type { IExecuteFunctions } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import { executeGet } from '../../../shared/audience/simple-operations';
-import { batchBackend } from '../../transport/backend';
+import { readAudienceName } from './audience-name';
+import type { BatchApiName } from './connect';
+import { forEachItem, retrying } from './each-item';
 
-export async function execute(this: IExecuteFunctions) {
-	return await executeGet(this, batchBackend);
+/** Get: the audience as Batch answers it (size, indexing state, dates). Its fields are the shared ones. */
+export async function execute(this: IExecuteFunctions, api: BatchApiName): Promise<INodeExecutionData[][]> {
+	return await forEachItem(this, api, async (audiences, itemIndex) => {
+		const name = readAudienceName(this, itemIndex);
+		return [await retrying(this, itemIndex, async () => await audiences.get(name))];
+	});
 }

@@ -1,62 +1,41 @@
-/** The Audience resource of the Batch node: shared operations, plus the identifier type that picks the API version. */
+/** The Audience resource, the same for both nodes: its operations, and its form for one API. */
 import type { INodeProperties } from 'n8n-workflow';
 
-import { audienceLocator } from '../../../shared/audience/audience-name';
-import { getAllProperties, operationProperty } from '../../../shared/audience/operation-properties';
+import { audienceLocator } from './audience-name';
+import type { BatchApiName } from './connect';
+import * as del from './delete.operation';
 import {
+	identifierTypeProperty,
 	memberSourceProperties,
-	modeProperty,
+	operationProperty,
 	simpleOptionsProperty,
 	syncOptionsProperty,
-} from '../../../shared/audience/sync-properties';
-import * as del from './delete.operation';
+} from './fields';
 import * as get from './get.operation';
 import * as getAll from './getAll.operation';
 import * as removeMembers from './removeMembers.operation';
 import * as upsert from './upsert.operation';
 
-export { del as delete, get, getAll, removeMembers, upsert };
+export const operations = { upsert, get, getAll, delete: del, removeMembers };
 
-const identifierType: INodeProperties = {
-	displayName: 'Identifier Type',
-	name: 'identifierType',
-	type: 'options',
-	default: 'customUserId',
-	description: 'What the member IDs are; it decides the audience type and the API version',
-	displayOptions: { show: { resource: ['audience'] } },
-	options: [
-		{
-			name: 'Advertising ID',
-			value: 'advertisingId',
-			description: 'GAID / IDFA (advertising_ids audience, Custom Audience API 1.0)',
-		},
-		{
-			name: 'Custom User ID',
-			value: 'customUserId',
-			description: 'The ID your app sets with Batch (custom_ids audience, Custom Audience API 1.0)',
-		},
-		{
-			name: 'Installation ID',
-			value: 'installationId',
-			description: 'Batch installation IDs (install_ids audience, Custom Audience API 1.1: attributes and tags accepted)',
-		},
-	],
+const PICKER_HELP: Record<BatchApiName, string> = {
+	customAudience: 'The audience of the app: picked from the list or typed by name (created by Upsert if missing)',
+	profileAudiences: 'The project audience: picked from the list or typed by name (created by Upsert if missing)',
 };
 
-export const descriptions: INodeProperties[] = [
-	operationProperty,
-	identifierType,
-	{
-		...audienceLocator('searchAudiences', 'The audience of the app: picked from the list or typed by name (created by Upsert if missing)'),
-		displayOptions: { show: { resource: ['audience'], operation: ['upsert', 'get', 'delete', 'removeMembers'] } },
-	},
-	modeProperty(),
-	...memberSourceProperties({
-		attributes: { identifierType: ['installationId'] },
-		tags: { identifierType: ['installationId'] },
-	}),
-	...upsert.description,
-	...getAllProperties,
-	syncOptionsProperty(),
-	simpleOptionsProperty(['get', 'getAll', 'delete']),
-];
+export function audienceProperties(api: BatchApiName): INodeProperties[] {
+	return [
+		operationProperty,
+		...(api === 'customAudience' ? [identifierTypeProperty] : []),
+		{
+			...audienceLocator('searchAudiences', PICKER_HELP[api]),
+			displayOptions: { show: { resource: ['audience'], operation: ['upsert', 'get', 'delete', 'removeMembers'] } },
+		},
+		upsert.modeProperty,
+		...memberSourceProperties(api),
+		upsert.newAudienceProperty(api),
+		...getAll.description,
+		syncOptionsProperty(),
+		simpleOptionsProperty(['get', 'getAll', 'delete']),
+	];
+}

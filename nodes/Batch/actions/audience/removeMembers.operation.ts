@@ -1,8 +1,9 @@
-import type { IExecuteFunctions } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import { executeSync } from '../../../shared/audience/run-sync';
-import { batchBackend } from '../../transport/backend';
+import type { BatchApiName } from './connect';
+import { executeSync } from './run-sync';
 
-export async function execute(this: IExecuteFunctions) {
-	return await executeSync(this, 'removeMembers', batchBackend);
+/** Remove Members: an Upsert in mode Remove, with the same member fields (./fields.ts) and no creation. */
+export async function execute(this: IExecuteFunctions, api: BatchApiName): Promise<INodeExecutionData[][]> {
+	return await executeSync(this, 'removeMembers', api);
 }

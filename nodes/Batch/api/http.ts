@@ -1,0 +1,145 @@
+/**
+ * The one door both Batch APIs use to reach Batch: a single attempt through n8n's authenticated
+ * HTTP helper, statuses read here (so 429/5xx can be retried with their Retry-After), and every failure
+ * turned into a NodeApiError carrying Batch's own message, the HTTP code, and no key anywhere.
+ */
+import {
+	NodeApiError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type IHttpRequestMethods,
+	type ILoadOptionsFunctions,
+	type JsonObject,
+} from 'n8n-workflow';
+
+import { describeFailure } from '../../shared/retry';
+import { requestTimeoutOf } from '../../shared/run-retry-settings';
+import { scrubError, scrubText, scrubValue } from '../../shared/secrets';
+
+export type RequestContext = IExecuteFunctions | ILoadOptionsFunctions;
+
+export interface HttpCall {
+	method: IHttpRequestMethods;
+	url: string;
+	qs?: IDataObject;
+	body?: IDataObject;
+}
+
+export interface HttpAnswer {
+	statusCode: number;
+	body: unknown;
+	headers: Record<string, unknown>;
+}
+
+export interface CallGuard {
+	credentialType: string;
+	/** Keys to scrub from anything shown. */
+	secrets: string[];
+	/** What the call does, for messages: "View audience vip". */
+	what: string;
+	/** Error statuses the caller handles itself (e.g. 404 on view means "does not exist"). */
+	acceptStatuses?: number[];
+}
+
+export async function sendOnce(ctx: RequestContext, call: HttpCall, guard: CallGuard): Promise<HttpAnswer> {
+	let answer: HttpAnswer;
+	try {
+		answer = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, guard.credentialType, {
+			method: call.method,
+			url: call.url,
+			qs: call.qs,
+			body: call.body ? jsonBytes(call.body) : undefined,
+			json: true,
+			headers: call.body ? { 'Content-Type': 'application/json' } : undefined,
+			returnFullResponse: true,
+			ignoreHttpStatusErrors: true,
+			// Every call has a bounded time: a timed-out call is a network error, retried by count.
+			timeout: requestTimeoutOf(ctx),
+		})) as HttpAnswer;
+	} catch (error) {
+		throw networkError(ctx, error, guard);
+	}
+	if (answer.statusCode >= 400 && !guard.acceptStatuses?.includes(answer.statusCode)) {
+		throw apiError(ctx, answer, guard);
+	}
+	return answer;
+}
+
+/** The indexing token of a write's answer, when Batch gave one. */
+export function indexingTokenOf(answer: HttpAnswer): { indexingToken?: string } {
+	const token = (answer.body as IDataObject | undefined)?.indexing_token;
+	return typeof token === 'string' ? { indexingToken: token } : {};
+}
+
+/**
+ * The body as JSON bytes, made here rather than by the HTTP client: a chunk of 10,000 ids is then one
+ * buffer while it is in flight, instead of its objects, its JSON text and the client's copy (which, kept
+ * alive across the network wait, pile up in the old generation at millions of ids).
+ */
+function jsonBytes(body: IDataObject): Buffer {
+	return Buffer.from(JSON.stringify(body));
+}
+
+/** Batch's error body: `{error_code, error_message}` when it is JSON, else the raw text. */
+export function readErrorBody(body: unknown): { code?: string; message: string } {
+	if (body && typeof body === 'object') {
+		const fields = body as { error_code?: unknown; error_message?: unknown };
+		if (fields.error_message !== undefined || fields.error_code !== undefined) {
+			return {
+				code: fields.error_code === undefined ? undefined : String(fields.error_code),
+				message: String(fields.error_message ?? ''),
+			};
+		}
+		return { message: JSON.stringify(body).slice(0, 500) };
+	}
+	const text = typeof body === 'string' ? body.trim() : '';
+	return { message: text.slice(0, 500) };
+}
+
+function apiError(ctx: RequestContext, answer: HttpAnswer, guard: CallGuard): NodeApiError {
+	const status = answer.statusCode;
+	// Scrubbed before it is read and cut to 500 characters: a cut must not leave half a key.
+	const { code, message } = readErrorBody(scrubValue(answer.body, guard.secrets));
+	const said = [code, message].filter((part) => part).join(': ') || 'no details';
+	let headline = `${guard.what} failed: Batch answered ${status} (${said})`;
+	let description = `Batch's answer: ${said}`;
+	if (status === 401) {
+		headline = `Batch refused the credentials (401): ${said}`;
+		description =
+			'Check the REST API key (Batch dashboard, Settings → General; only managers see it) and the app or project key ' +
+			'in the credential. The credential test lists audiences with the same keys.';
+	} else if (status === 429) {
+		description =
+			'Batch is rate limiting these calls; the node waited and retried them as long as the Retry Time Budget allowed. ' +
+			'Raise the budget, lower the Concurrency, or run at another time.';
+	}
+	const error = new NodeApiError(
+		ctx.getNode(),
+		{ httpCode: String(status), error_code: code ?? null, error_message: scrubText(message, guard.secrets) } as JsonObject,
+		{ message: headline, description, httpCode: String(status) },
+	);
+	const retryAfter = answer.headers?.['retry-after'];
+	if (typeof retryAfter === 'string') error.context.retryAfter = retryAfter;
+	return scrubError(error, guard.secrets);
+}
+
+function networkError(ctx: RequestContext, raw: unknown, guard: CallGuard): NodeApiError {
+	const failure = describeFailure(raw);
+	let detail = scrubText(String((raw as Error)?.message ?? raw), guard.secrets);
+	// n8n's client turns a timeout into a generic "connection was aborted": say which limit it hit.
+	if (failure.code === 'ECONNABORTED' || failure.code === 'ETIMEDOUT') {
+		detail = `no answer within the Request Timeout (${requestTimeoutOf(ctx) / 1000} s), or the connection was cut (${detail})`;
+	}
+	const error = new NodeApiError(
+		ctx.getNode(),
+		{ error_message: detail } as JsonObject,
+		{
+			message: `${guard.what} failed: Batch could not be reached`,
+			description: `${failure.code ?? 'network error'}: ${detail}`,
+		},
+	);
+	// Keep what the retry policy reads (the network error code, or a status if there was one).
+	Object.assign(error, { code: failure.code });
+	if (failure.status !== undefined) error.httpCode = String(failure.status);
+	return scrubError(error, guard.secrets);
+}

@@ -1,0 +1,105 @@
+/**
+ * Sends a plan's chunks: phases in order, chunks of a phase through the concurrency pool, each call
+ * retried by the CallCounter. After a chunk fails for good no new chunk starts (the API is likely
+ * down or the data refused), and every chunk ends up accounted for as applied, failed or not attempted.
+ */
+import type { CallCounter } from './call-counter';
+import type { SyncEventListener } from './events';
+import type { PlannedChunk, SyncPlan } from './plan';
+import { runPool } from './pool';
+import type { AudienceApi, AudienceMember, ChunkAction, MemberChange, MemberExtras, WriteResult } from './types';
+
+export type ChunkStatus = 'applied' | 'failed' | 'notAttempted';
+
+export interface ChunkOutcome {
+	index: number;
+	action: ChunkAction;
+	size: number;
+	status: ChunkStatus;
+	indexingToken?: string;
+	error?: string;
+	httpCode?: string;
+}
+
+export interface ExecutionOutcome {
+	chunks: ChunkOutcome[];
+	/** Ids in applied add and replace chunks. */
+	added: number;
+	removed: number;
+	/** In the order the answers arrived: the last one is the newest write. */
+	indexingTokens: string[];
+	/** The first error that made a chunk fail, as thrown by the transport. */
+	firstError?: unknown;
+}
+
+export interface ExecuteOptions {
+	concurrency: number;
+	extrasOf: (id: string) => MemberExtras | undefined;
+	onEvent: SyncEventListener;
+}
+
+export async function executePlan(
+	plan: SyncPlan,
+	api: AudienceApi,
+	name: string,
+	counter: CallCounter,
+	options: ExecuteOptions,
+): Promise<ExecutionOutcome> {
+	const outcomes = new Map<number, ChunkOutcome>();
+	const outcome: ExecutionOutcome = { chunks: [], added: 0, removed: 0, indexingTokens: [] };
+	const total = plan.chunks.length;
+	let done = 0;
+	const stopped = () => outcome.firstError !== undefined;
+
+	const send = async (chunk: PlannedChunk) => {
+		try {
+			const result = await counter.call(`Chunk ${chunk.index}`, () => writeChunk(api, name, chunk, options.extrasOf));
+			done++;
+			if (chunk.action === 'remove') outcome.removed += chunk.ids.length;
+			else outcome.added += chunk.ids.length;
+			if (result.indexingToken) outcome.indexingTokens.push(result.indexingToken);
+			outcomes.set(chunk.index, {
+				...describe(chunk, 'applied'),
+				...(result.indexingToken ? { indexingToken: result.indexingToken } : {}),
+			});
+			options.onEvent({ type: 'chunkApplied', chunkIndex: chunk.index, action: chunk.action, size: chunk.ids.length, done, total });
+		} catch (error) {
+			outcome.firstError ??= error;
+			const shown = error as { message?: string; httpCode?: string | null };
+			const message = shown?.message ?? String(error);
+			outcomes.set(chunk.index, {
+				...describe(chunk, 'failed'),
+				error: message,
+				...(shown?.httpCode ? { httpCode: String(shown.httpCode) } : {}),
+			});
+			options.onEvent({ type: 'chunkFailed', chunkIndex: chunk.index, action: chunk.action, size: chunk.ids.length, message });
+		}
+	};
+
+	for (const phase of plan.phases) {
+		if (stopped()) break;
+		await runPool(phase, options.concurrency, send, stopped);
+	}
+	outcome.chunks = plan.chunks.map((chunk) => outcomes.get(chunk.index) ?? describe(chunk, 'notAttempted'));
+	return outcome;
+}
+
+function describe(chunk: PlannedChunk, status: ChunkStatus): ChunkOutcome {
+	return { index: chunk.index, action: chunk.action, size: chunk.ids.length, status };
+}
+
+/** Builds the chunk's body only when it is sent, so at most `concurrency` bodies exist at once. */
+async function writeChunk(
+	api: AudienceApi,
+	name: string,
+	chunk: PlannedChunk,
+	extrasOf: (id: string) => MemberExtras | undefined,
+): Promise<WriteResult> {
+	const member = (id: string): AudienceMember => ({ id, ...extrasOf(id) });
+	if (chunk.action === 'replace') return await api.replace(name, chunk.ids.map(member));
+	const changes: MemberChange[] =
+		chunk.action === 'add'
+			? chunk.ids.map((id) => ({ action: 'add', member: member(id) }))
+			: chunk.ids.map((id) => ({ action: 'remove', member: { id } }));
+	return await api.update(name, changes);
+}
