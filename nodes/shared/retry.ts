@@ -214,6 +214,8 @@ export function throttleDelay(
 }
 
 export interface RetryEvents {
+	/** Called before each attempt, the first included (request counts). */
+	onAttempt?: () => void;
 	/** Called before each wait, so the node can log it and tell the person watching. */
 	onRetry?: (info: { attempt: number; delayMs: number; failure: AttemptFailure; error: unknown }) => void;
 }
@@ -283,6 +285,7 @@ export async function withRetry<T>(
 	let consecutive429 = 0;
 	for (let retry = 0; ; retry++) {
 		if (policy.signal?.aborted) throw new RetryCancelledError();
+		events.onAttempt?.();
 		const outcome = await attempt(retry).then(
 			(value) => ({ ok: true as const, value }),
 			(error: unknown) => ({ ok: false as const, error }),

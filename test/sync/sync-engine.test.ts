@@ -5,7 +5,7 @@ import { diffIds } from '../../nodes/Batch/sync/id-diff';
 import { decodeState, encodeState } from '../../nodes/Batch/sync/state-codec';
 import { audienceStateKey, staticDataStateStore } from '../../nodes/Batch/sync/state-store';
 import { syncAudience, SyncInputError, type SyncOptions } from '../../nodes/Batch/sync/sync-audience';
-import { runPool } from '../../nodes/Batch/sync/pool';
+import { runPool } from '../../nodes/Batch/sync/execute-plan';
 import type { SyncEvent } from '../../nodes/Batch/sync/events';
 import { describeChunkOutcomes } from '../../nodes/Batch/sync/report';
 import { FakeAudience, httpError } from './sync-fake-audience';

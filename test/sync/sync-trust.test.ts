@@ -1,5 +1,15 @@
 /** The rules that decide whether Sync changes may trust its state, and the guards around a run. Pure, no HTTP. */
-import { withAudienceLock } from '../../nodes/Batch/sync/audience-lock';
+import { lockAudience } from '../../nodes/Batch/sync/audience-lock';
+
+/** How the node uses the lock: wait for the audience's turn, run, release whatever happens. */
+async function withAudienceLock<T>(key: string, run: () => Promise<T>): Promise<T> {
+	const release = await lockAudience(key);
+	try {
+		return await run();
+	} finally {
+		release();
+	}
+}
 import { MemberCollector } from '../../nodes/Batch/sync/member-collector';
 import { planSync } from '../../nodes/Batch/sync/plan';
 import { estimateRemovals, removalLimitBreach } from '../../nodes/Batch/sync/removal-limit';
@@ -90,7 +100,7 @@ describe('state retention', () => {
 	});
 });
 
-describe('withAudienceLock', () => {
+describe('lockAudience', () => {
 	it('runs the syncs of one audience one after the other, and of different audiences together', async () => {
 		const events: string[] = [];
 		const step = async (name: string) => {

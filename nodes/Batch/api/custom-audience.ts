@@ -15,7 +15,7 @@ import {
 	type NewAudience,
 	type WriteResult,
 } from '../sync/types';
-import { indexingTokenOf, sendOnce, type HttpAnswer, type RequestContext } from './http';
+import { indexingTokenOf, sendOnce, type CallDetails, type HttpAnswer, type RequestContext } from './http';
 
 export const CUSTOM_AUDIENCE_CREDENTIAL = 'batchApi';
 
@@ -33,14 +33,10 @@ interface AppCredentials {
 	baseUrl: string;
 }
 
-interface Call {
+interface Call extends CallDetails {
 	method: IHttpRequestMethods;
-	what: string;
 	/** Audience name; none for the list route. */
 	name?: string;
-	qs?: IDataObject;
-	body?: IDataObject;
-	acceptStatuses?: number[];
 }
 
 export class CustomAudienceApi implements AudienceApi {

@@ -31,6 +31,16 @@ export interface HttpAnswer {
 	headers: Record<string, unknown>;
 }
 
+/** What an adapter says of one call besides its route: what it does, and what it sends. */
+export interface CallDetails {
+	/** What the call does, for messages: "View audience vip". */
+	what: string;
+	qs?: IDataObject;
+	body?: IDataObject;
+	/** Error statuses the caller handles itself (e.g. 404 on view means "does not exist"). */
+	acceptStatuses?: number[];
+}
+
 export interface CallGuard {
 	credentialType: string;
 	/** Keys to scrub from anything shown. */

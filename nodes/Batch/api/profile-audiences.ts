@@ -15,7 +15,7 @@ import {
 	type NewAudience,
 	type WriteResult,
 } from '../sync/types';
-import { indexingTokenOf, sendOnce, type HttpAnswer, type RequestContext } from './http';
+import { indexingTokenOf, sendOnce, type CallDetails, type HttpAnswer, type RequestContext } from './http';
 
 export const PROFILE_AUDIENCES_CREDENTIAL = 'batchProfileApi';
 
@@ -27,17 +27,13 @@ const AUDIENCE_TYPE = 'custom_ids';
 type Route = 'create' | 'update' | 'replace' | 'remove' | 'list' | 'view';
 
 interface ProjectCredentials {
-	projectKey: string;
+	projectApiKey: string;
 	restApiKey: string;
 	baseUrl: string;
 }
 
-interface Call {
+interface Call extends CallDetails {
 	route: Route;
-	what: string;
-	qs?: IDataObject;
-	body?: IDataObject;
-	acceptStatuses?: number[];
 }
 
 export class ProfileAudiencesApi implements AudienceApi {
@@ -55,7 +51,7 @@ export class ProfileAudiencesApi implements AudienceApi {
 		// The field is named projectApiKey (a name both lint rule sets agree is a secret); shown as "Project Key".
 		const data = await ctx.getCredentials<{ projectApiKey?: string; restApiKey?: string; baseUrl?: string }>(PROFILE_AUDIENCES_CREDENTIAL);
 		return new ProfileAudiencesApi(ctx, {
-			projectKey: String(data.projectApiKey ?? '').trim(),
+			projectApiKey: String(data.projectApiKey ?? '').trim(),
 			restApiKey: String(data.restApiKey ?? ''),
 			baseUrl: String(data.baseUrl || 'https://api.batch.com').replace(/\/+$/, ''),
 		});
@@ -67,11 +63,11 @@ export class ProfileAudiencesApi implements AudienceApi {
 	) {}
 
 	get accountKey(): string {
-		return this.credentials.projectKey;
+		return this.credentials.projectApiKey;
 	}
 
 	get secrets(): string[] {
-		return [this.credentials.projectKey, this.credentials.restApiKey];
+		return [this.credentials.projectApiKey, this.credentials.restApiKey];
 	}
 
 	async list(cursor: string | undefined, limit: number): Promise<AudiencePage> {

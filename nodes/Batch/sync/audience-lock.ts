@@ -6,17 +6,16 @@
  */
 const tails = new Map<string, Promise<void>>();
 
-export async function withAudienceLock<T>(key: string, run: () => Promise<T>): Promise<T> {
+/** Waits for the audience's turn; the caller runs its sync, then calls the returned release (in a finally). */
+export async function lockAudience(key: string): Promise<() => void> {
 	const previous = tails.get(key) ?? Promise.resolve();
 	let release!: () => void;
 	const mine = new Promise<void>((resolve) => (release = resolve));
 	const tail = previous.then(async () => await mine);
 	tails.set(key, tail);
 	await previous;
-	try {
-		return await run();
-	} finally {
+	return () => {
 		release();
 		if (tails.get(key) === tail) tails.delete(key);
-	}
+	};
 }

@@ -1,5 +1,5 @@
-/** Runs each API call with retries and counts requests, retries and 429 waits for the report. */
-import { figuresSince, withRetry, type RetryFigures, type RetryPolicy } from '../../shared/retry';
+/** Counts the requests, retries and 429 waits of one sync's calls for the report: the hooks of their retries. */
+import { figuresSince, type RetryEvents, type RetryFigures, type RetryPolicy } from '../../shared/retry';
 import type { SyncEventListener } from './events';
 
 export class CallCounter {
@@ -11,7 +11,7 @@ export class CallCounter {
 	private readonly start: RetryFigures | undefined;
 
 	constructor(
-		private readonly policy: RetryPolicy,
+		readonly policy: RetryPolicy,
 		private readonly onEvent: SyncEventListener,
 	) {
 		this.start = policy.budget?.figures();
@@ -27,19 +27,14 @@ export class CallCounter {
 		return figuresSince(this.policy.budget, this.start).throttledMs;
 	}
 
-	async call<T>(what: string, attempt: () => Promise<T>): Promise<T> {
-		return await withRetry(
-			async () => {
-				this.requests++;
-				return await attempt();
+	/** The retry hooks of one call: `withRetry(attempt, counter.policy, counter.track('View audience'))`. */
+	track(what: string): RetryEvents {
+		return {
+			onAttempt: () => this.requests++,
+			onRetry: ({ attempt, delayMs, failure }) => {
+				this.retries++;
+				this.onEvent({ type: 'retry', what, attempt, delayMs, status: failure.status, code: failure.code });
 			},
-			this.policy,
-			{
-				onRetry: ({ attempt: number, delayMs, failure }) => {
-					this.retries++;
-					this.onEvent({ type: 'retry', what, attempt: number, delayMs, status: failure.status, code: failure.code });
-				},
-			},
-		);
+		};
 	}
 }

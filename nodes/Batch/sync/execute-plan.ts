@@ -1,12 +1,12 @@
 /**
  * Sends a plan's chunks: phases in order, chunks of a phase through the concurrency pool, each call
- * retried by the CallCounter. After a chunk fails for good no new chunk starts (the API is likely
+ * retried with the CallCounter tracking it. After a chunk fails for good no new chunk starts (the API is likely
  * down or the data refused), and every chunk ends up accounted for as applied, failed or not attempted.
  */
+import { withRetry } from '../../shared/retry';
 import type { CallCounter } from './call-counter';
 import type { SyncEventListener } from './events';
 import type { PlannedChunk, SyncPlan } from './plan';
-import { runPool } from './pool';
 import type { AudienceApi, AudienceMember, ChunkAction, MemberChange, MemberExtras, WriteResult } from './types';
 
 export type ChunkStatus = 'applied' | 'failed' | 'notAttempted';
@@ -53,7 +53,8 @@ export async function executePlan(
 
 	const send = async (chunk: PlannedChunk) => {
 		try {
-			const result = await counter.call(`Chunk ${chunk.index}`, () => writeChunk(api, name, chunk, options.extrasOf));
+			const write = async () => await writeChunk(api, name, chunk, options.extrasOf);
+			const result = await withRetry(write, counter.policy, counter.track(`Chunk ${chunk.index}`));
 			done++;
 			if (chunk.action === 'remove') outcome.removed += chunk.ids.length;
 			else outcome.added += chunk.ids.length;
@@ -102,4 +103,19 @@ async function writeChunk(
 			? chunk.ids.map((id) => ({ action: 'add', member: member(id) }))
 			: chunk.ids.map((id) => ({ action: 'remove', member: { id } }));
 	return await api.update(name, changes);
+}
+
+/** Runs `worker` over `items`, at most `concurrency` at a time, starting none once `shouldStop` says so. */
+export async function runPool<T>(
+	items: readonly T[],
+	concurrency: number,
+	worker: (item: T) => Promise<void>,
+	shouldStop: () => boolean = () => false,
+): Promise<void> {
+	let next = 0;
+	const lanes = Math.max(1, Math.min(Math.floor(concurrency) || 1, items.length));
+	const lane = async () => {
+		while (next < items.length && !shouldStop()) await worker(items[next++]);
+	};
+	await Promise.all(Array.from({ length: lanes }, lane));
 }

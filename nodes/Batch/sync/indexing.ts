@@ -1,5 +1,5 @@
 /** Polls an audience until Batch has indexed a write (or the audience as a whole), within a time limit. */
-import { abortableSleep } from '../../shared/retry';
+import { abortableSleep, withRetry } from '../../shared/retry';
 import type { CallCounter } from './call-counter';
 import type { SyncEventListener } from './events';
 import type { AudienceApi, AudienceView } from './types';
@@ -35,7 +35,8 @@ export async function waitForIndexing(
 ): Promise<IndexingWaitResult> {
 	const started = Date.now();
 	let pause = options.firstPollMs ?? 250;
-	let view = firstView ?? (await counter.call('View audience', () => api.view(name, token)));
+	const viewOnce = async () => await api.view(name, token);
+	let view = firstView ?? (await withRetry(viewOnce, counter.policy, counter.track('View audience')));
 	for (;;) {
 		const waitedMs = Date.now() - started;
 		const state = view.indexingState ?? 'APPLIED';
@@ -43,6 +44,6 @@ export async function waitForIndexing(
 		onEvent({ type: 'indexingWait', state, waitedMs });
 		await abortableSleep(Math.min(pause, Math.max(0, options.maxWaitMs - waitedMs)), options.signal);
 		pause = Math.min(pause * 2, options.maxPollMs ?? 5000);
-		view = await counter.call('View audience', () => api.view(name, token));
+		view = await withRetry(viewOnce, counter.policy, counter.track('View audience'));
 	}
 }

@@ -5,7 +5,7 @@
  * view/create steps propagate unchanged; chunk failures are captured in the report, which the node turns
  * into an error or a report item. Any error once writes may have started forgets the state.
  */
-import type { RetryPolicy } from '../../shared/retry';
+import { withRetry, type RetryPolicy } from '../../shared/retry';
 import { CallCounter } from './call-counter';
 import type { SyncEventListener } from './events';
 import { executePlan, type ExecutionOutcome } from './execute-plan';
@@ -89,7 +89,7 @@ export async function syncAudience(
 	if (members.counts.empty > 0) {
 		notes.push(`${members.counts.empty} members had an empty ID (anonymous users, for instance) and were skipped.`);
 	}
-	let view = await counter.call('View audience', async () => await api.view(name));
+	let view = await withRetry(async () => await api.view(name), counter.policy, counter.track('View audience'));
 	checkType(name, view, options.acceptedTypes);
 	const nbIdsBefore = view.exists ? (view.nbIds ?? null) : null;
 	if (members.ids.length === 0 && (options.mode === 'syncChanges' || options.mode === 'replace')) {
@@ -205,7 +205,10 @@ export async function syncAudience(
 
 	let finished = false;
 	try {
-		if (audienceCreated) await counter.call('Create audience', async () => await api.create(name, options.newAudience ?? {}));
+		if (audienceCreated) {
+			const create = async () => await api.create(name, options.newAudience ?? {});
+			await withRetry(create, counter.policy, counter.track('Create audience'));
+		}
 		const run: SyncRun = { api, name, members, options, store, onEvent, counter, now };
 		const result = await writeAndRemember(run, plan, decision, { base, finish, planned, notes });
 		finished = true;

@@ -192,17 +192,25 @@ export function memberSourceProperties(api: BatchApiName): INodeProperties[] {
 	return properties;
 }
 
-/** The options shared by Upsert and Remove Members. */
-export function syncOptionsProperty(): INodeProperties {
+/** An operation's Options collection. */
+function optionsCollection(operations: string[], options: INodeProperties[]): INodeProperties {
 	return {
 		displayName: 'Options',
 		name: 'options',
 		type: 'collection',
 		placeholder: 'Add Option',
 		default: {},
-		displayOptions: { show: { ...RESOURCE, operation: SYNC_OPERATIONS } },
+		displayOptions: { show: { ...RESOURCE, operation: operations } },
+		options,
+	};
+}
+
+/** The options shared by Upsert and Remove Members. */
+export function syncOptionsProperty(): INodeProperties {
+	return optionsCollection(
+		SYNC_OPERATIONS,
 		// Sorted by name as the editor lists them, whichever helper contributes an option.
-		options: byDisplayName([
+		byDisplayName([
 			{
 				displayName: 'Concurrency',
 				name: 'concurrency',
@@ -261,7 +269,7 @@ export function syncOptionsProperty(): INodeProperties {
 					'Fail before writing anything when a run would remove more than this percentage of the audience (a broken upstream, a wrong mapping). Not set: no limit.',
 			},
 		]),
-	};
+	);
 }
 
 function byDisplayName(properties: INodeProperties[]): INodeProperties[] {
@@ -300,13 +308,5 @@ export function retryOptions(): INodeProperties[] {
 
 /** Options of the simple operations (Get, Get Many, Delete). */
 export function simpleOptionsProperty(operations: string[]): INodeProperties {
-	return {
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		displayOptions: { show: { ...RESOURCE, operation: operations } },
-		options: retryOptions(),
-	};
+	return optionsCollection(operations, retryOptions());
 }

@@ -1,11 +1,14 @@
-/** The Audience resource, the same for both nodes: its operations, and its form for one API. */
-import type { INodeProperties } from 'n8n-workflow';
+/** The Audience resource, the same for both nodes: its operations, its form for one API, and what both node descriptions share. */
+import { NodeConnectionTypes, type INodeProperties, type INodeTypeDescription } from 'n8n-workflow';
+
+import { audienceToolProperties } from './agent-tool';
 
 import { audienceLocator } from './audience-name';
 import type { BatchApiName } from './connect';
 import * as del from './delete.operation';
 import {
 	identifierTypeProperty,
+	resourceProperty,
 	memberSourceProperties,
 	operationProperty,
 	simpleOptionsProperty,
@@ -38,4 +41,16 @@ export function audienceProperties(api: BatchApiName): INodeProperties[] {
 		syncOptionsProperty(),
 		simpleOptionsProperty(['get', 'getAll', 'delete']),
 	];
+}
+
+/** The parts of the two Batch node descriptions that do not depend on the node (n8n's linter wants the rest literal). */
+export function audienceNodeBase(api: BatchApiName): Omit<INodeTypeDescription, 'displayName' | 'name' | 'description' | 'defaults' | 'subtitle' | 'usableAsTool'> {
+	return {
+		group: ['output'],
+		version: 1,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		// The tool fields first: shown only when the node is an AI agent's tool.
+		properties: [...audienceToolProperties, resourceProperty, ...audienceProperties(api)],
+	};
 }

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import type { BatchApiName } from './connect';
-import { executeSync } from './run-sync';
+import { executeSync } from './upsert.operation';
 
 /** Remove Members: an Upsert in mode Remove, with the same member fields (./fields.ts) and no creation. */
 export async function execute(this: IExecuteFunctions, api: BatchApiName): Promise<INodeExecutionData[][]> {
