@@ -48,7 +48,7 @@ export type StateMeta = Pick<EncodedAudienceState, 'audience' | 'fullSyncAt' | '
 
 export type DecodedState = { ok: true; ids: string[] } | { ok: false; reason: string };
 
-const BATCH_SIZE = 5000;
+const IDS_PER_PIECE = 5000;
 
 export async function encodeState(
 	ids: readonly string[],
@@ -61,8 +61,8 @@ export async function encodeState(
 	// Read while writing: the stream applies backpressure, so writing everything first would stall.
 	const compressed = collect(gzip.readable);
 	const writer = gzip.writable.getWriter();
-	for (let start = 0; start < ids.length; start += BATCH_SIZE) {
-		const text = (start > 0 ? '\n' : '') + ids.slice(start, start + BATCH_SIZE).join('\n');
+	for (let start = 0; start < ids.length; start += IDS_PER_PIECE) {
+		const text = (start > 0 ? '\n' : '') + ids.slice(start, start + IDS_PER_PIECE).join('\n');
 		hash.update(text);
 		await writer.write(encoder.encode(text));
 	}
