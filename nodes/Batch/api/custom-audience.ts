@@ -17,7 +17,7 @@ import {
 } from '../sync/types';
 import { indexingTokenOf, sendOnce, type CallDetails, type HttpAnswer, type RequestContext } from './http';
 
-export const CUSTOM_AUDIENCE_CREDENTIAL = 'batchApi';
+const CUSTOM_AUDIENCE_CREDENTIAL = 'batchApi';
 
 export type IdentifierType = 'customUserId' | 'installationId' | 'advertisingId';
 

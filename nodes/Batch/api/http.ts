@@ -91,7 +91,7 @@ function jsonBytes(body: IDataObject): Buffer {
 }
 
 /** Batch's error body: `{error_code, error_message}` when it is JSON, else the raw text. */
-export function readErrorBody(body: unknown): { code?: string; message: string } {
+function readErrorBody(body: unknown): { code?: string; message: string } {
 	if (body && typeof body === 'object') {
 		const fields = body as { error_code?: unknown; error_message?: unknown };
 		if (fields.error_message !== undefined || fields.error_code !== undefined) {

@@ -17,7 +17,7 @@ import {
 } from '../sync/types';
 import { indexingTokenOf, sendOnce, type CallDetails, type HttpAnswer, type RequestContext } from './http';
 
-export const PROFILE_AUDIENCES_CREDENTIAL = 'batchProfileApi';
+const PROFILE_AUDIENCES_CREDENTIAL = 'batchProfileApi';
 
 /** The current documented version; every 2.x version serves the same audience routes. */
 const API_VERSION = '2.11';

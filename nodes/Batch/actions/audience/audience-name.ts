@@ -1,10 +1,10 @@
 /** The audience picker (searchable list or typed name) and the name rule Batch enforces. */
 import { NodeOperationError, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
 
-export const AUDIENCE_NAME_PATTERN = '^[a-zA-Z0-9_-]{1,255}$';
+const AUDIENCE_NAME_PATTERN = '^[a-zA-Z0-9_-]{1,255}$';
 const AUDIENCE_NAME = new RegExp(AUDIENCE_NAME_PATTERN);
 
-export function isValidAudienceName(name: string): boolean {
+function isValidAudienceName(name: string): boolean {
 	return AUDIENCE_NAME.test(name);
 }
 

@@ -276,7 +276,7 @@ function byDisplayName(properties: INodeProperties[]): INodeProperties[] {
 	return [...properties].sort((a, b) => a.displayName.localeCompare(b.displayName));
 }
 
-export function retryOptions(): INodeProperties[] {
+function retryOptions(): INodeProperties[] {
 	return [
 		{
 			displayName: 'Max Retries',

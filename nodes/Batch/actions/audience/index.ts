@@ -26,7 +26,7 @@ const PICKER_HELP: Record<BatchApiName, string> = {
 	profileAudiences: 'The project audience: picked from the list or typed by name (created by Upsert if missing)',
 };
 
-export function audienceProperties(api: BatchApiName): INodeProperties[] {
+function audienceProperties(api: BatchApiName): INodeProperties[] {
 	return [
 		operationProperty,
 		...(api === 'customAudience' ? [identifierTypeProperty] : []),

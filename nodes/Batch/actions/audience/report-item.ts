@@ -10,7 +10,7 @@ import { formatCsvLine } from '../../../shared/csv';
 import type { PlannedChunk } from '../../sync/plan';
 import type { SyncReport } from '../../sync/report';
 
-export const MAX_IDS_IN_JSON = 1000;
+const MAX_IDS_IN_JSON = 1000;
 
 export interface ReportItem {
 	json: IDataObject;
