@@ -1,11 +1,11 @@
 /** The summary Get cohort gives an agent: full counts, only the first IDs, and a note that says what is left out. */
 import { agentSummaryJson, collectAgentSummary } from '../../nodes/Amplitude/output/agent-summary';
-import type { MemberBatch } from '../../nodes/Amplitude/helpers/members';
+import type { MemberRows } from '../../nodes/Amplitude/helpers/members';
 
 const columns = { amplitudeId: 0, userId: 1, properties: [], width: 2 };
 
 /** Members in batches of three; '' is an anonymous member. */
-async function* batchesOf(userIds: string[]): AsyncIterable<MemberBatch> {
+async function* batchesOf(userIds: string[]): AsyncIterable<MemberRows> {
 	for (let start = 0; start < userIds.length; start += 3) {
 		const rows = userIds.slice(start, start + 3).map((userId, i) => ({ fields: [String(start + i), userId], line: start + i + 2 }));
 		yield { columns, rows };

@@ -5,7 +5,7 @@
  */
 import { gzipSync } from 'node:zlib';
 
-import { readExportMembers, type MemberBatch } from '../../nodes/Amplitude/helpers/members';
+import { readExportMembers, type MemberRows } from '../../nodes/Amplitude/helpers/members';
 import { DownloadIncompleteError, guardDownload } from '../../nodes/Amplitude/transport/download-guard';
 import { checkDownloadRedirect } from '../../nodes/Amplitude/transport/redirect-policy';
 
@@ -99,7 +99,7 @@ describe('checkDownloadRedirect', () => {
 
 async function readAll(options: Parameters<typeof readExportMembers>[0]): Promise<string[][]> {
 	const rows: string[][] = [];
-	for await (const batch of readExportMembers(options) as AsyncIterable<MemberBatch>) rows.push(...batch.rows.map((row) => row.fields));
+	for await (const group of readExportMembers(options) as AsyncIterable<MemberRows>) rows.push(...group.rows.map((row) => row.fields));
 	return rows;
 }
 

@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 
 import { CsvFormatError } from '../../nodes/shared/csv';
 import { epochToIso, filterCohorts, simplifyCohort } from '../../nodes/Amplitude/helpers/cohortFields';
-import { cleanPropertyName, readExportMembers, type MemberBatch } from '../../nodes/Amplitude/helpers/members';
+import { cleanPropertyName, readExportMembers, type MemberRows } from '../../nodes/Amplitude/helpers/members';
 import { DownloadIncompleteError } from '../../nodes/Amplitude/transport/download-guard';
 
 async function* body(...chunks: Array<string | Uint8Array>): AsyncGenerator<Uint8Array> {
@@ -11,11 +11,11 @@ async function* body(...chunks: Array<string | Uint8Array>): AsyncGenerator<Uint
 }
 
 async function readAll(options: Parameters<typeof readExportMembers>[0]) {
-	const batches: MemberBatch[] = [];
-	for await (const batch of readExportMembers(options)) batches.push(batch);
+	const groups: MemberRows[] = [];
+	for await (const group of readExportMembers(options)) groups.push(group);
 	return {
-		columns: batches[0]?.columns,
-		rows: batches.flatMap((batch) => batch.rows.map((row) => row.fields)),
+		columns: groups[0]?.columns,
+		rows: groups.flatMap((group) => group.rows.map((row) => row.fields)),
 	};
 }
 

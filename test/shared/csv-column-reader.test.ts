@@ -1,9 +1,9 @@
 /**
- * The byte-level column reader against the text parser: on random nasty CSVs cut into random pieces
- * (splitting multi-byte characters and CRLFs), both must give the same rows, lines and errors.
+ * The byte-level CSV reader against a plain reference parser written here (whole text, one character at
+ * a time): on random nasty CSVs cut into random pieces (splitting multi-byte characters and CRLFs), both
+ * must give the same rows, lines, errors, and the same account of how the input ended.
  */
-import { CsvFormatError, readCsvRows } from '../../nodes/shared/csv';
-import { readCsvColumns } from '../../nodes/shared/csv/column-reader';
+import { CsvColumnReader, CsvFormatError, readCsvColumns, type ColumnReaderOptions, type CsvEnd } from '../../nodes/shared/csv';
 
 /** A small seeded generator, so a failure can be replayed. */
 function random(seed: number): () => number {
@@ -42,6 +42,12 @@ function randomCsv(next: () => number): string {
 	}
 	let csv = rows.map((row) => row + pick(LINE_ENDS)).join('');
 	if (next() < 0.3) csv = csv.replace(/(\r\n|\r|\n)$/, '');
+	// Sometimes a file cut anywhere (inside quotes, between fields, inside a multi-byte character's text).
+	if (next() < 0.15) {
+		let cut = Math.floor(next() * (csv.length + 1));
+		if (/[\uD800-\uDBFF]/.test(csv.charAt(cut - 1))) cut--;
+		csv = csv.slice(0, cut);
+	}
 	if (next() < 0.1) csv = `\uFEFF${csv}`;
 	return csv;
 }
@@ -55,28 +61,87 @@ async function* randomPieces(bytes: Uint8Array, next: () => number): AsyncGenera
 	}
 }
 
-type Outcome = { rows: Array<{ values: string[]; fieldCount: number; line: number }>; error?: string };
+type Row = { values: string[]; fieldCount: number; line: number };
+type Ending = { kind: CsvEnd['kind']; line?: number };
+type Outcome = { rows: Row[]; error?: string; ending?: Ending };
 
-async function viaTextParser(bytes: Uint8Array, seed: number, columns: (header: string[]) => number[]): Promise<Outcome> {
+const OPEN_QUOTE = 'Quoted field not closed before the end of the input (is the file truncated?)';
+
+/**
+ * The reference: the whole text at once, a character at a time. Line numbers count CR, LF and CRLF
+ * between rows, and only LF inside quotes (as an editor shows a CRLF or a LF).
+ */
+function reference(csv: string, columns: (header: string[]) => number[]): Outcome {
+	const text = csv.startsWith('\uFEFF') ? csv.slice(1) : csv;
 	const outcome: Outcome = { rows: [] };
+	const isDelimiter = (char: string | undefined) => char === ',' || char === '\r' || char === '\n';
 	let chosen: number[] | undefined;
-	try {
-		for await (const { fields, line } of readCsvRows(randomPieces(bytes, random(seed)))) {
-			if (!chosen) {
-				chosen = columns(fields);
-				outcome.rows.push({ values: fields, fieldCount: fields.length, line });
+	let width = 0;
+	let line = 1;
+	let i = 0;
+	while (i < text.length) {
+		if (text[i] === '\n' || text[i] === '\r') {
+			i += text[i] === '\r' && text[i + 1] === '\n' ? 2 : 1;
+			line++;
+			continue;
+		}
+		const rowLine = line;
+		const fields: string[] = [];
+		for (;;) {
+			let value = '';
+			if (text[i] === '"') {
+				i++;
+				for (;;) {
+					if (i >= text.length) {
+						outcome.error = `${OPEN_QUOTE} (line ${rowLine}) @${rowLine}`;
+						outcome.ending = { kind: 'openQuote', line: rowLine };
+						return outcome;
+					}
+					if (text[i] === '"' && text[i + 1] === '"') {
+						value += '"';
+						i += 2;
+					} else if (text[i] === '"') {
+						i++;
+						break;
+					} else {
+						if (text[i] === '\n') line++;
+						value += text[i++];
+					}
+				}
+				if (i < text.length && !isDelimiter(text[i])) {
+					outcome.error = `Unexpected character ${JSON.stringify(text[i])} after a closing quote (line ${rowLine}) @${rowLine}`;
+					return outcome;
+				}
+			} else {
+				while (i < text.length && !isDelimiter(text[i])) value += text[i++];
+			}
+			fields.push(value);
+			if (text[i] === ',') {
+				i++;
 				continue;
 			}
-			outcome.rows.push({ values: chosen.map((column) => fields[column] ?? ''), fieldCount: fields.length, line });
+			break;
 		}
-	} catch (error) {
-		if (!(error instanceof CsvFormatError)) throw error;
-		outcome.error = `${error.message} @${error.line}`;
+		if (i < text.length) {
+			i += text[i] === '\r' && text[i + 1] === '\n' ? 2 : 1;
+			line++;
+		} else {
+			outcome.ending = { kind: 'unterminated', line: rowLine };
+		}
+		if (!chosen) {
+			chosen = columns(fields);
+			width = fields.length;
+			outcome.rows.push({ values: fields, fieldCount: fields.length, line: rowLine });
+		} else {
+			const values = chosen.map((column) => (column < width ? (fields[column] ?? '') : ''));
+			outcome.rows.push({ values, fieldCount: fields.length, line: rowLine });
+		}
 	}
+	outcome.ending ??= { kind: 'lineBreak' };
 	return outcome;
 }
 
-async function viaColumnReader(bytes: Uint8Array, seed: number, columns: (header: string[]) => number[]): Promise<Outcome> {
+async function viaReadCsvColumns(bytes: Uint8Array, seed: number, columns: (header: string[]) => number[]): Promise<Outcome> {
 	const outcome: Outcome = { rows: [] };
 	try {
 		await readCsvColumns(
@@ -94,35 +159,82 @@ async function viaColumnReader(bytes: Uint8Array, seed: number, columns: (header
 	return outcome;
 }
 
+/** Push and end by hand: the ending is reported, and the held last record comes only when accepted. */
+async function viaPushAndEnd(
+	bytes: Uint8Array,
+	seed: number,
+	columns: (header: string[]) => number[],
+	options: ColumnReaderOptions,
+): Promise<Omit<Outcome, 'error'>> {
+	const outcome: Omit<Outcome, 'error'> = { rows: [] };
+	const reader = new CsvColumnReader(
+		(header, line) => {
+			outcome.rows.push({ values: [...header], fieldCount: header.length, line });
+			return columns(header);
+		},
+		(values, fieldCount, line) => outcome.rows.push({ values: [...values], fieldCount, line }),
+		options,
+	);
+	for await (const piece of randomPieces(bytes, random(seed))) reader.push(piece);
+	const rowsBeforeEnd = outcome.rows.length;
+	const ending = reader.end();
+	if (ending.kind === 'unterminated') {
+		const given = outcome.rows.length;
+		reader.accept(ending.record);
+		// Held until accepted, then given whole.
+		expect(outcome.rows.length).toBe(given + 1);
+		expect(outcome.rows[given].line).toBe(ending.record.line);
+		outcome.ending = { kind: 'unterminated', line: ending.record.line };
+	} else {
+		outcome.ending = ending.kind === 'openQuote' ? { kind: 'openQuote', line: ending.line } : { kind: 'lineBreak' };
+	}
+	expect(outcome.rows.length).toBeGreaterThanOrEqual(rowsBeforeEnd);
+	return outcome;
+}
+
 const allColumns = (header: string[]) => header.map((_, index) => index);
 // Out of order, and one column twice (an attribute column may be the id column).
 const lastThenFirst = (header: string[]) => [header.length - 1, 0, 0];
 
 describe('readCsvColumns', () => {
-	it('gives the rows, lines and values the text parser gives, on 3,000 random CSVs in random pieces', async () => {
+	it('gives the rows, lines, values, errors and ending the reference parser gives, on 3,000 random CSVs in random pieces', async () => {
 		const next = random(20261128);
+		let unterminated = 0;
+		let openQuotes = 0;
 		for (let round = 0; round < 3000; round++) {
 			const csv = randomCsv(next);
 			const bytes = new TextEncoder().encode(csv);
 			const seed = round + 1;
 			for (const columns of [allColumns, lastThenFirst]) {
-				const expected = await viaTextParser(bytes, seed, columns);
-				const got = await viaColumnReader(bytes, seed + 7, columns);
-				if (JSON.stringify(got) !== JSON.stringify(expected)) {
+				const expected = reference(csv, columns);
+				const got = await viaReadCsvColumns(bytes, seed + 7, columns);
+				const { ending, ...expectedRowsAndError } = expected;
+				if (JSON.stringify(got) !== JSON.stringify(expectedRowsAndError)) {
 					// Show the input with the difference.
-					expect({ csv, got }).toEqual({ csv, got: expected });
+					expect({ csv, got }).toEqual({ csv, got: expectedRowsAndError });
 				}
+				if (expected.error !== undefined && ending?.kind !== 'openQuote') continue;
+				// Values as slices of the text (what the Amplitude export reader asks for) half of the time.
+				const pushed = await viaPushAndEnd(bytes, seed + 11, columns, { slices: round % 2 === 0 });
+				const expectedPushed = { rows: expected.rows, ending };
+				if (JSON.stringify(pushed) !== JSON.stringify(expectedPushed)) expect({ csv, pushed }).toEqual({ csv, pushed: expectedPushed });
+				if (ending?.kind === 'unterminated') unterminated++;
+				if (ending?.kind === 'openQuote') openQuotes++;
 			}
 		}
+		// The random files cover every way of ending.
+		expect(unterminated).toBeGreaterThan(100);
+		expect(openQuotes).toBeGreaterThan(50);
 	});
 
-	it('reports malformed input as the text parser does', async () => {
+	it('reports malformed input as the reference does', async () => {
 		const cases = ['a,b\n"x"y,1\n', 'a\n"open\n1\n', 'a,b\n1,2\n"3" ,"4"\n', 'a\n"😀"😀\n', 'a\n""\n"x""'];
 		for (const csv of cases) {
 			const bytes = new TextEncoder().encode(csv);
-			const expected = await viaTextParser(bytes, 1, allColumns);
+			const expected = reference(csv, allColumns);
 			expect(expected.error).toBeDefined();
-			expect(await viaColumnReader(bytes, 2, allColumns)).toEqual(expected);
+			delete expected.ending;
+			expect(await viaReadCsvColumns(bytes, 2, allColumns)).toEqual(expected);
 		}
 	});
 
@@ -146,5 +258,47 @@ describe('readCsvColumns', () => {
 		async function* none() {}
 		await readCsvColumns(none(), () => (calls.push('header'), []), () => calls.push('row'));
 		expect(calls).toEqual([]);
+	});
+});
+
+describe('CsvColumnReader.end', () => {
+	function read(csv: string) {
+		const calls: string[] = [];
+		const reader = new CsvColumnReader(
+			(header, line) => (calls.push(`header ${header.join('|')} @${line}`), [1, 0]),
+			(values, fieldCount, line) => calls.push(`row ${values.join('|')} (${fieldCount}) @${line}`),
+		);
+		for (const byte of Buffer.from(csv)) reader.push(Uint8Array.of(byte));
+		return { reader, calls, ending: reader.end() };
+	}
+
+	it('says the input ended after a line break, whatever the line break and blank lines after it', () => {
+		for (const csv of ['a,b\n1,2\n', 'a,b\r\n1,2\r\n', 'a,b\r1,2\r', 'a,b\n1,2\n\n\r\n', '', '\n']) {
+			expect(read(csv).ending).toEqual({ kind: 'lineBreak' });
+		}
+	});
+
+	it('holds back a last record without a line break until it is accepted', () => {
+		const { reader, calls, ending } = read('a,b\n1,2\n"3","x\ny"');
+		expect(calls).toEqual(['header a|b @1', 'row 2|1 (2) @2']);
+		expect(ending).toEqual({ kind: 'unterminated', record: { header: false, fields: ['x\ny', '3'], fieldCount: 2, line: 3 } });
+		if (ending.kind === 'unterminated') reader.accept(ending.record);
+		expect(calls[2]).toBe('row x\ny|3 (2) @3');
+	});
+
+	it('holds back a header without a line break, and a record cut between two fields', () => {
+		const header = read('"a","b"');
+		expect(header.calls).toEqual([]);
+		expect(header.ending).toEqual({ kind: 'unterminated', record: { header: true, fields: ['a', 'b'], fieldCount: 2, line: 1 } });
+		if (header.ending.kind === 'unterminated') header.reader.accept(header.ending.record);
+		expect(header.calls).toEqual(['header a|b @1']);
+		expect(read('a,b\n1,2\n"3",').ending).toMatchObject({ kind: 'unterminated', record: { fields: ['', '3'], fieldCount: 2, line: 3 } });
+		expect(read('a,b\n1,2\n"3"').ending).toMatchObject({ kind: 'unterminated', record: { fieldCount: 1, line: 3 } });
+	});
+
+	it('says where a quoted field was left open, and gives nothing of that record', () => {
+		const { calls, ending } = read('a,b\n1,2\n\n"3","tr\nunc');
+		expect(ending).toEqual({ kind: 'openQuote', line: 4 });
+		expect(calls).toEqual(['header a|b @1', 'row 2|1 (2) @2']);
 	});
 });

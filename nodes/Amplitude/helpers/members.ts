@@ -1,9 +1,9 @@
 /**
- * Reads the export file as batches of member rows, straight from the download stream: never the whole
+ * Reads the export file as groups of member rows, straight from the download stream: never the whole
  * body as one string. A download cut by the network is resumed by fetching the file again and skipping
  * the rows already delivered (the export file does not change), so consumers see one unbroken sequence.
  */
-import { CsvFormatError, CsvRowParser, gunzipIfCompressed, type CsvRow } from '../../shared/csv';
+import { CsvColumnReader, CsvFormatError, gunzipIfCompressed } from '../../shared/csv';
 import { describeFailure, isRetryable } from '../../shared/retry';
 import { DownloadIncompleteError } from '../transport/download-guard';
 import type { DownloadBody } from '../transport/export';
@@ -19,9 +19,17 @@ export interface MemberColumns {
 	width: number;
 }
 
-export interface MemberBatch {
+export interface MemberRow {
+	/** Every column of the file, in the header's order. */
+	fields: string[];
+	/** 1-based line where the row starts in the file. */
+	line: number;
+}
+
+/** The member rows one piece of the download completed. */
+export interface MemberRows {
 	columns: MemberColumns;
-	rows: CsvRow[];
+	rows: MemberRow[];
 }
 
 const ID_COLUMNS = ['amplitude_id', 'user_id'];
@@ -97,7 +105,7 @@ function isNetworkCut(error: unknown): boolean {
  * is downloaded again and accepted when the second download ends on the same record (Amplitude's own
  * files end with one; a cut file ends wherever it was cut).
  */
-export async function* readExportMembers(options: ReadMembersOptions): AsyncGenerator<MemberBatch> {
+export async function* readExportMembers(options: ReadMembersOptions): AsyncGenerator<MemberRows> {
 	const progressEvery = options.progressEvery ?? 250_000;
 	let delivered = 0;
 	let nextProgress = progressEvery;
@@ -109,38 +117,40 @@ export async function* readExportMembers(options: ReadMembersOptions): AsyncGene
 	for (let restarts = 0; ; restarts++) {
 		let failure: unknown;
 		try {
-			const decoder = new TextDecoder('utf-8');
-			const parser = new CsvRowParser();
 			let columns: MemberColumns | undefined;
+			let width = 0;
 			let seen = 0;
-			const take = function* (rows: CsvRow[]): Generator<MemberBatch> {
-				let start = 0;
-				if (!columns && rows.length > 0) {
-					columns = memberColumns(rows[0].fields, rows[0].line);
-					start = 1;
-				}
-				if (!columns) return;
-				const fresh: CsvRow[] = [];
-				for (let at = start; at < rows.length; at++) {
+			/** Rows read since the last yield, past the `delivered` ones an earlier download gave. */
+			let fresh: MemberRow[] = [];
+			const reader = new CsvColumnReader(
+				(header, line) => {
+					columns = memberColumns(header, line);
+					width = header.length;
+					return header.map((_, index) => index);
+				},
+				(values, fieldCount, line) => {
 					seen++;
-					if (seen <= delivered) continue;
-					if (rows[at].fields.length !== columns.width) {
-						throw new CsvFormatError(
-							`Expected ${columns.width} fields but found ${rows[at].fields.length}: the file is truncated or malformed`,
-							rows[at].line,
-						);
+					if (seen <= delivered) return;
+					if (fieldCount !== width) {
+						throw new CsvFormatError(`Expected ${width} fields but found ${fieldCount}: the file is truncated or malformed`, line);
 					}
-					fresh.push(rows[at]);
-				}
-				if (fresh.length > 0) {
-					delivered += fresh.length;
-					yield { columns, rows: fresh };
-				}
+					fresh.push({ fields: values.slice(), line });
+				},
+				// Every column is read and the rows are soon dropped: slices are the fast way (a kept id is detached).
+				{ slices: true },
+			);
+			const take = function* (): Generator<MemberRows> {
+				if (!columns || fresh.length === 0) return;
+				const rows = fresh;
+				fresh = [];
+				delivered += rows.length;
+				yield { columns, rows };
 			};
 			let readFailure: unknown;
 			try {
 				for await (const bytes of gunzipIfCompressed(body)) {
-					yield* take(parser.push(decoder.decode(bytes, { stream: true })));
+					reader.push(bytes);
+					yield* take();
 					if (options.onProgress && delivered >= nextProgress) {
 						options.onProgress(delivered);
 						nextProgress = (Math.floor(delivered / progressEvery) + 1) * progressEvery;
@@ -154,19 +164,22 @@ export async function* readExportMembers(options: ReadMembersOptions): AsyncGene
 					? new DownloadIncompleteError(`the gzip stream is cut or damaged (${(readFailure as Error).message})`)
 					: readFailure;
 			}
-			yield* take(parser.push(decoder.decode()));
-			const last = finalRecord(parser);
-			if (last) {
-				const width = columns?.width ?? last.fields.length;
-				if (last.fields.length !== width) {
-					throw new DownloadIncompleteError(`the file ends inside a record (line ${last.line}: ${last.fields.length} of ${width} fields)`);
+			const ending = reader.end();
+			yield* take();
+			if (ending.kind === 'openQuote') throw new DownloadIncompleteError(`the file ends inside a quoted field (line ${ending.line})`);
+			if (ending.kind === 'unterminated') {
+				const last = ending.record;
+				const lastWidth = columns ? width : last.fieldCount;
+				if (last.fieldCount !== lastWidth) {
+					throw new DownloadIncompleteError(`the file ends inside a record (line ${last.line}: ${last.fieldCount} of ${lastWidth} fields)`);
 				}
 				const rowsBefore = columns ? seen : -1;
 				if (unterminatedAfter !== rowsBefore) {
 					unterminatedAfter = rowsBefore;
 					throw new DownloadIncompleteError(`the file does not end with a line break after its last record (line ${last.line})`);
 				}
-				yield* take([last]);
+				reader.accept(last);
+				yield* take();
 			}
 			if (!columns) throw new DownloadIncompleteError('the file is empty: not even the header row came');
 			if (seen < delivered) {
@@ -187,17 +200,4 @@ export async function* readExportMembers(options: ReadMembersOptions): AsyncGene
 		options.onRestart?.(delivered, failure);
 		body = await options.reopen();
 	}
-}
-
-/** The record left when the input ends without a line break; a quoted field still open means a cut. */
-function finalRecord(parser: CsvRowParser): CsvRow | undefined {
-	let failure: unknown;
-	try {
-		return parser.end();
-	} catch (error) {
-		failure = error;
-	}
-	throw failure instanceof CsvFormatError
-		? new DownloadIncompleteError(`the file ends inside a quoted field (line ${failure.line})`)
-		: failure;
 }

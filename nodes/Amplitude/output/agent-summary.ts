@@ -5,7 +5,7 @@
  */
 import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
 
-import type { MemberBatch } from '../helpers/members';
+import type { MemberRows } from '../helpers/members';
 import { collectUserIds } from './compact';
 import type { MemberCounts } from './counts';
 
@@ -43,7 +43,7 @@ export interface AgentSummary extends MemberCounts {
 }
 
 /** Counts every member and keeps the first `limit` user IDs (anonymous members have none). */
-export async function collectAgentSummary(batches: AsyncIterable<MemberBatch>, limit: number): Promise<AgentSummary> {
+export async function collectAgentSummary(batches: AsyncIterable<MemberRows>, limit: number): Promise<AgentSummary> {
 	return await collectUserIds(batches, limit);
 }
 

@@ -5,7 +5,7 @@
 import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
 
 import { formatCsvLine } from '../../shared/csv';
-import type { MemberBatch, MemberColumns } from '../helpers/members';
+import type { MemberRows, MemberColumns } from '../helpers/members';
 import type { MemberCounts } from './counts';
 
 type NodeReadable = Exclude<Parameters<IExecuteFunctions['helpers']['prepareBinaryData']>[0], Buffer>;
@@ -18,7 +18,7 @@ function headerLine(columns: MemberColumns | undefined): string {
 
 /** CSV bytes for the members; fills `counts` as it goes. */
 export async function* memberCsvChunks(
-	batches: AsyncIterable<MemberBatch>,
+	batches: AsyncIterable<MemberRows>,
 	skipAnonymous: boolean,
 	counts: MemberCounts,
 ): AsyncGenerator<Buffer> {

@@ -1,11 +1,11 @@
 /** Format `compact`: the user IDs only, as one array (a string per member costs far less than an item). */
 import { detachField } from '../../shared/csv';
-import type { MemberBatch } from '../helpers/members';
+import type { MemberRows } from '../helpers/members';
 import { emptyCounts, type MemberCounts } from './counts';
 
 /** Counts every member and keeps the user IDs (the first `limit` of them: an agent gets a summary). */
 export async function collectUserIds(
-	batches: AsyncIterable<MemberBatch>,
+	batches: AsyncIterable<MemberRows>,
 	limit = Number.POSITIVE_INFINITY,
 ): Promise<MemberCounts & { userIds: string[] }> {
 	const counts = emptyCounts();

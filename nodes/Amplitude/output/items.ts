@@ -1,11 +1,11 @@
 /** Format `items`: one n8n item per member, `{ amplitude_id, user_id, ...properties }`, for field mapping. */
 import type { IDataObject, INodeExecutionData, IPairedItemData } from 'n8n-workflow';
 
-import type { MemberBatch } from '../helpers/members';
+import type { MemberRows } from '../helpers/members';
 import { emptyCounts, type MemberCounts } from './counts';
 
 export async function pushMemberItems(
-	batches: AsyncIterable<MemberBatch>,
+	batches: AsyncIterable<MemberRows>,
 	settings: { skipAnonymous: boolean; pairedItem: IPairedItemData },
 	output: INodeExecutionData[],
 ): Promise<MemberCounts> {

@@ -1,14 +1,15 @@
 /**
- * Reads a few columns of a big CSV straight from its bytes: the header is read whole, then each data row
- * costs one fresh string per column asked for and nothing for the others (no decoded text, no slices, no
- * array per row). It reads the same dialect as CsvRowParser, with the same errors and line numbers (the
- * tests hold the two to the same answers): quoted fields with `""` escapes, commas and newlines inside
- * quotes, LF / CRLF / CR line ends, a UTF-8 BOM, blank lines skipped.
+ * The CSV reader: reads the chosen columns of a CSV of any size straight from its bytes. The header is
+ * read whole, then each data row costs one fresh string per column asked for and nothing for the others
+ * (no decoded text, no array per row); with the `slices` option, a slice of the piece's text instead. The
+ * dialect: quoted fields with `""` escapes, commas and newlines inside quotes, LF / CRLF / CR line ends,
+ * a UTF-8 BOM, blank lines skipped. Errors name the line where the faulty row starts (newlines inside
+ * quotes count, so it matches an editor).
  *
  * Pieces are parsed up to their last complete row; the rest waits for the next piece. Delimiters are
  * ASCII, and no byte of a multi-byte UTF-8 character is ASCII, so scanning bytes is safe.
  */
-import { CsvFormatError } from './reader';
+import { CsvFormatError } from './format-error';
 
 const QUOTE = 34;
 const COMMA = 44;
@@ -24,6 +25,36 @@ export type ColumnChooser = (header: string[], line: number) => number[];
  * in an array reused for the next row, the row's field count, and the line where it starts.
  */
 export type ColumnRowSink = (values: string[], fieldCount: number, line: number) => void;
+
+export interface ColumnReaderOptions {
+	/**
+	 * Let values be slices of the piece's decoded text instead of fresh strings: faster when most columns
+	 * are read, but V8 keeps a piece's text alive while a slice of it lives, so a value kept for long
+	 * should go through detachField.
+	 */
+	slices?: boolean;
+}
+
+/** A last record with no line break after it: held back by `end()` until the caller accepts it. */
+export interface UnterminatedRecord {
+	/** The header row (`fields` is then the whole header); otherwise `fields` are the chosen columns. */
+	header: boolean;
+	fields: string[];
+	fieldCount: number;
+	line: number;
+}
+
+/**
+ * How the input ended: after a line break (or with no record at all), right after a last record with no
+ * line break, or inside a quoted field (the record there is lost: a cut file). A file cut between two
+ * fields or inside an unquoted one reads as `unterminated`.
+ */
+export type CsvEnd =
+	| { kind: 'lineBreak' }
+	| { kind: 'unterminated'; record: UnterminatedRecord }
+	| { kind: 'openQuote'; line: number };
+
+const OPEN_QUOTE_PROBLEM = 'Quoted field not closed before the end of the input (is the file truncated?)';
 
 /** Says that the bytes end inside a row: parse again from its start once more bytes have come. */
 const INCOMPLETE = -1;
@@ -50,14 +81,22 @@ class ColumnScanner {
 	/** The last piece ended with a CR: a LF at the start of the next belongs to it. */
 	private pendingCr = false;
 
+	/** Set by the final scan. */
+	ending: CsvEnd = { kind: 'lineBreak' };
+
+	/** With `slices`: the bytes being scanned as latin1, one character a byte, so ASCII fields are slices of it. */
+	private text = '';
+
 	constructor(
 		private readonly choose: ColumnChooser,
 		private readonly onRow: ColumnRowSink,
+		private readonly slices: boolean,
 	) {}
 
 	/** Parses the complete rows of `bytes` (all of them if `final`); returns where the rest starts. */
 	scan(bytes: Buffer, final: boolean): number {
 		const length = bytes.length;
+		if (this.slices) this.text = bytes.toString('latin1');
 		let at = 0;
 		if (!this.started && (length >= 3 || final)) {
 			this.started = true;
@@ -108,7 +147,8 @@ class ColumnScanner {
 					}
 					if (p >= length) {
 						if (!final) return this.incomplete(rowLine);
-						throw new CsvFormatError('Quoted field not closed before the end of the input (is the file truncated?)', rowLine);
+						this.ending = { kind: 'openQuote', line: rowLine };
+						return length;
 					}
 					if (p + 1 >= length && !final) return this.incomplete(rowLine);
 					if (bytes[p + 1] !== QUOTE) break;
@@ -116,7 +156,7 @@ class ColumnScanner {
 					p += 2;
 				}
 				if (keep) {
-					value = decode(bytes, contentStart, p, highBits);
+					value = this.decode(bytes, contentStart, p, highBits);
 					if (escaped) value = value.replace(/""/g, '"');
 				}
 				at = p + 1;
@@ -137,7 +177,7 @@ class ColumnScanner {
 					at++;
 				}
 				if (at >= length && !final) return this.incomplete(rowLine);
-				if (keep) value = decode(bytes, fieldStart, at, highBits);
+				if (keep) value = this.decode(bytes, fieldStart, at, highBits);
 			}
 			if (this.header) header.push(value);
 			else if (keep) this.fields[field] = value;
@@ -147,10 +187,30 @@ class ColumnScanner {
 			}
 			break;
 		}
-		// The row ends at a line end, or at the end of the input.
-		if (at < length) at = this.skipLineEnd(bytes, at);
+		// The row ends at a line end, or (only in the final scan) at the end of the input: then it is held.
+		if (at >= length) {
+			this.ending = { kind: 'unterminated', record: this.held(header, field + 1, rowLine) };
+			return at;
+		}
+		at = this.skipLineEnd(bytes, at);
 		this.emit(header, field + 1, rowLine);
 		return at;
+	}
+
+	/** Gives a row to `choose` (the header) or `onRow`, as if a line break followed it. */
+	accept(record: UnterminatedRecord): void {
+		if (record.header) this.emit(record.fields, record.fieldCount, record.line);
+		else this.onRow(record.fields, record.fieldCount, record.line);
+	}
+
+	private decode(bytes: Buffer, start: number, end: number, highBits: number): string {
+		if ((highBits & HIGH_BIT) !== 0) return bytes.toString('utf8', start, end);
+		return this.slices ? this.text.slice(start, end) : bytes.toString('latin1', start, end);
+	}
+
+	private held(header: string[], fieldCount: number, line: number): UnterminatedRecord {
+		if (this.header) return { header: true, fields: header, fieldCount, line };
+		return { header: false, fields: this.chosen.map((column) => this.fields[column]), fieldCount, line };
 	}
 
 	private emit(header: string[], fieldCount: number, line: number): void {
@@ -184,33 +244,76 @@ class ColumnScanner {
 	}
 }
 
-function decode(bytes: Buffer, start: number, end: number, highBits: number): string {
-	return bytes.toString((highBits & HIGH_BIT) === 0 ? 'latin1' : 'utf8', start, end);
-}
-
 function asBuffer(chunk: Uint8Array): Buffer {
 	return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
 /**
- * Reads the CSV in `chunks`: `choose` gets the header and names the columns to read, `onRow` gets each
- * data row. A row longer than a piece is parsed once enough pieces have come (the wait doubles), so even
- * a huge quoted field costs linear time.
+ * Push-style reader: `push` each piece of the input, then `end`. `choose` gets the header and names the
+ * columns to read, `onRow` gets each data row. A row longer than a piece is parsed once enough pieces
+ * have come (the wait doubles), so even a huge quoted field costs linear time.
+ */
+export class CsvColumnReader {
+	private readonly scanner: ColumnScanner;
+
+	private waiting: Buffer[] = [];
+
+	private waitingBytes = 0;
+
+	/** Bytes left over by the last scan: the start of a row that did not end in them. */
+	private leftover = 0;
+
+	constructor(choose: ColumnChooser, onRow: ColumnRowSink, options: ColumnReaderOptions = {}) {
+		this.scanner = new ColumnScanner(choose, onRow, options.slices === true);
+	}
+
+	push(chunk: Uint8Array): void {
+		this.waiting.push(asBuffer(chunk));
+		this.waitingBytes += chunk.length;
+		if (this.waitingBytes < 2 * this.leftover) return;
+		const bytes = this.takeWaiting();
+		const rest = bytes.subarray(this.scanner.scan(bytes, false));
+		if (rest.length > 0) this.waiting.push(rest);
+		this.waitingBytes = this.leftover = rest.length;
+	}
+
+	/**
+	 * The input is over: parses what is left and says how the input ended. A last record with no line
+	 * break after it is not given to `choose` or `onRow` but returned, for `accept` once the caller
+	 * trusts it.
+	 */
+	end(): CsvEnd {
+		const bytes = this.takeWaiting();
+		this.waitingBytes = this.leftover = 0;
+		this.scanner.scan(bytes, true);
+		return this.scanner.ending;
+	}
+
+	/** Gives the record `end` held back to `choose` or `onRow`, as if a line break followed it. */
+	accept(record: UnterminatedRecord): void {
+		this.scanner.accept(record);
+	}
+
+	/** `end` for readers that take the file as it is: a last record without a line break is read, an open quote is an error. */
+	finish(): void {
+		const ending = this.end();
+		if (ending.kind === 'openQuote') throw new CsvFormatError(OPEN_QUOTE_PROBLEM, ending.line);
+		if (ending.kind === 'unterminated') this.accept(ending.record);
+	}
+
+	private takeWaiting(): Buffer {
+		const bytes = this.waiting.length === 1 ? this.waiting[0] : Buffer.concat(this.waiting, this.waitingBytes);
+		this.waiting = [];
+		return bytes;
+	}
+}
+
+/**
+ * Reads the whole CSV in `chunks` (see CsvColumnReader). A last record without a line break is read like
+ * the others; a quoted field still open at the end is an error.
  */
 export async function readCsvColumns(chunks: AsyncIterable<Uint8Array>, choose: ColumnChooser, onRow: ColumnRowSink): Promise<void> {
-	const scanner = new ColumnScanner(choose, onRow);
-	let waiting: Buffer[] = [];
-	let waitingBytes = 0;
-	/** Bytes left over by the last scan: the start of a row that did not end in them. */
-	let leftover = 0;
-	for await (const chunk of chunks) {
-		waiting.push(asBuffer(chunk));
-		waitingBytes += chunk.length;
-		if (waitingBytes < 2 * leftover) continue;
-		const bytes = waiting.length === 1 ? waiting[0] : Buffer.concat(waiting, waitingBytes);
-		const rest = bytes.subarray(scanner.scan(bytes, false));
-		waiting = rest.length > 0 ? [rest] : [];
-		waitingBytes = leftover = rest.length;
-	}
-	scanner.scan(waiting.length === 1 ? waiting[0] : Buffer.concat(waiting, waitingBytes), true);
+	const reader = new CsvColumnReader(choose, onRow);
+	for await (const chunk of chunks) reader.push(chunk);
+	reader.finish();
 }

@@ -1,5 +1,14 @@
-export { CsvFormatError, CsvRowParser, readCsvRecords, readCsvRowBatches, readCsvRows, type CsvRow } from './reader';
+export { CsvFormatError } from './format-error';
+export { readCsvRecords } from './records';
 export { gunzipIfCompressed, startsWithGzipMagic } from './gzip';
 export { formatCsvLine, quoteCsvField } from './writer';
 export { detachField } from './detach';
-export { readCsvColumns, type ColumnChooser, type ColumnRowSink } from './column-reader';
+export {
+	CsvColumnReader,
+	readCsvColumns,
+	type ColumnChooser,
+	type ColumnReaderOptions,
+	type ColumnRowSink,
+	type CsvEnd,
+	type UnterminatedRecord,
+} from './column-reader';

@@ -18,7 +18,7 @@ import { retryTimeBudgetOption } from '../../../shared/retry-options';
 import { runRetryPolicy } from '../../../shared/run-retry-settings';
 import { formatCount } from '../../helpers/cohortFields';
 import { cohortLocator } from '../../helpers/cohortLocator';
-import { readExportMembers, type MemberBatch } from '../../helpers/members';
+import { readExportMembers, type MemberRows } from '../../helpers/members';
 import { readGetCohortNumbers } from '../../helpers/numeric-options';
 import { checkResumedCohort, noteExportSeen, resumedExportNote, type ResumedExportNote } from '../../helpers/resumed-export';
 import { ProgressReporter } from '../../../shared/progress';
@@ -287,7 +287,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, output
 	const reopen = async () =>
 		await openExportFile(this, requestId, settings, { idleTimeoutMs: numbers.downloadIdleTimeoutSeconds * 1000 });
 	const first = await reopen();
-	const members: AsyncIterable<MemberBatch> = readExportMembers({
+	const members: AsyncIterable<MemberRows> = readExportMembers({
 		first,
 		reopen,
 		maxRestarts: 3,
