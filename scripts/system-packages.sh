@@ -5,12 +5,14 @@
 #   chromium       the editor check in a real browser (or set CHROMIUM_PATH)
 #   redis-server   the queue-mode test (started by the test on a free port; the service is not used)
 #   postgresql     the queue-mode test (initdb/postgres from /usr/lib/postgresql, likewise)
+#   openssl        the community-install test (a throwaway CA for its loopback registry proxy)
 set -euo pipefail
 
 missing=()
 if [ -z "${CHROMIUM_PATH:-}" ]; then command -v chromium >/dev/null 2>&1 || missing+=(chromium); fi
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 ((${#missing[@]})) || exit 0
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
