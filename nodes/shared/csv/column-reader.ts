@@ -78,6 +78,9 @@ class ColumnScanner {
 
 	private line = 1;
 
+	/** The header's field count (0 while reading it). */
+	private width = 0;
+
 	/** The last piece ended with a CR: a LF at the start of the next belongs to it. */
 	private pendingCr = false;
 
@@ -127,7 +130,6 @@ class ColumnScanner {
 		const length = bytes.length;
 		const rowLine = this.line;
 		const header: string[] = [];
-		if (!this.header) for (const column of this.chosen) this.fields[column] = '';
 		let at = start;
 		let field = 0;
 		for (;; field++) {
@@ -187,6 +189,8 @@ class ColumnScanner {
 			}
 			break;
 		}
+		// A short row: its missing columns read as ''.
+		if (field + 1 < this.width) for (let column = field + 1; column < this.width; column++) this.fields[column] = '';
 		// The row ends at a line end, or (only in the final scan) at the end of the input: then it is held.
 		if (at >= length) {
 			this.ending = { kind: 'unterminated', record: this.held(header, field + 1, rowLine) };
@@ -225,6 +229,7 @@ class ColumnScanner {
 		this.kept = new Uint8Array(header.length);
 		for (const column of this.chosen) if (column < header.length) this.kept[column] = 1;
 		this.fields = new Array<string>(header.length + 1).fill('');
+		this.width = header.length;
 		this.values = new Array<string>(this.chosen.length).fill('');
 	}
 
