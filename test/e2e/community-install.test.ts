@@ -7,13 +7,16 @@
  * Then: the nodes appear in the node-types endpoint with their codex categories, the example workflow runs
  * against the sandboxes, 0.1.1 is published and installed over it with `PATCH` (credentials and workflow
  * survive and still run), and `DELETE` uninstalls it. On 2.x, a restart with N8N_COMMUNITY_PACKAGES
- * (the environment install for Docker) installs it again from the same registry.
+ * (the environment install for Docker) installs it again from the same registry. Then queue mode (Redis,
+ * PostgreSQL, a main and a worker with separate user folders): the UI install reaches the worker, which
+ * runs the example; the uninstall removes it there too.
  *
  * Runs on the pinned 2.x by default; the n8n 1.x line (no environment install there):
  *
  *   N8N_VERSION=1.123.81 N8N_NODE=system npx jest test/e2e/community-install
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,12 +24,13 @@ import path from 'node:path';
 import { startAmplitudeSandbox, type AmplitudeSandbox } from '../../sandbox/amplitude';
 import { BATCH_SANDBOX_APP_KEY, startBatchSandbox, type BatchSandbox } from '../../sandbox/batch';
 import { EXAMPLE_COHORT_IDS, loadExample } from '../../scripts/n8n/examples';
-import { startMain, type N8nInstance } from '../../scripts/n8n/instances';
+import { executionsStartedBy, startMain, startWorker, type N8nInstance } from '../../scripts/n8n/instances';
 import { OWNER } from '../../scripts/n8n/launch';
 import { waitFor } from '../../scripts/n8n/processes';
 import { startLocalRegistry, startRegistryProxy, withVersion, NPMJS_HOST, type LocalRegistry, type RegistryProxy } from '../../scripts/n8n/registry';
 import { PACKAGE_NAME, REPO_ROOT, ensureN8nInstalled, packPackage, runN8nCli, type N8nRuntime } from '../../scripts/n8n/runtime';
 import { CREDENTIAL_IDS, sandboxCredentials } from '../../scripts/n8n/sandbox-credentials';
+import { startPostgres, startRedis, type PostgresServer, type RedisServer } from '../../scripts/n8n/services';
 
 jest.setTimeout(15 * 60 * 1000);
 
@@ -43,40 +47,52 @@ interface InstalledPackage {
 	installedNodes: Array<{ name: string; type: string; latestVersion: number }>;
 }
 
+let runtime: N8nRuntime;
+let registry: LocalRegistry;
+let proxy: RegistryProxy;
+let amplitude: AmplitudeSandbox;
+let batch: BatchSandbox;
+let tarball: string;
+const workDir = mkdtempSync(path.join(tmpdir(), 'n8n-community-install-files-'));
+
+beforeAll(async () => {
+	runtime = ensureN8nInstalled();
+	execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, stdio: 'inherit' });
+	tarball = packPackage();
+	// Tarball links in the registry's answers name registry.npmjs.org, so npm fetches them through the proxy too.
+	registry = await startLocalRegistry({ publicUrl: `https://${NPMJS_HOST}/` });
+	proxy = await startRegistryProxy(registry.url);
+	registry.publish(tarball);
+	amplitude = await startAmplitudeSandbox();
+	batch = await startBatchSandbox();
+});
+
+afterAll(async () => {
+	await Promise.all([amplitude?.close(), batch?.close(), proxy?.stop(), registry?.stop()]);
+	if (tarball) rmSync(path.dirname(tarball), { recursive: true, force: true });
+	rmSync(workDir, { recursive: true, force: true });
+});
+
+/** Credentials and the example, imported before the package exists: what a user has when they install. */
+async function importCredentialsAndExample(userFolder: string, env: Record<string, string> = {}): Promise<void> {
+	const credentialsFile = path.join(workDir, 'credentials.json');
+	writeFileSync(credentialsFile, JSON.stringify(sandboxCredentials(amplitude.url, batch.url)));
+	const credentials = await runN8nCli(runtime, userFolder, ['import:credentials', `--input=${credentialsFile}`], env);
+	expect(credentials.stdout + credentials.stderr).toMatch(/Successfully imported 3 credentials/);
+	const workflowFile = path.join(workDir, 'workflow.json');
+	writeFileSync(workflowFile, JSON.stringify([{ ...EXAMPLE, active: false }]));
+	const workflow = await runN8nCli(runtime, userFolder, ['import:workflow', `--input=${workflowFile}`], env);
+	expect(workflow.stdout + workflow.stderr).toMatch(/Successfully imported 1 workflow/);
+}
+
 describe('installing the package through n8n\'s community-packages endpoint', () => {
-	let runtime: N8nRuntime;
-	let registry: LocalRegistry;
-	let proxy: RegistryProxy;
-	let amplitude: AmplitudeSandbox;
-	let batch: BatchSandbox;
 	let main: N8nInstance | undefined;
 	let rest: Rest;
-	let tarball: string;
 	const userFolder = mkdtempSync(path.join(tmpdir(), 'n8n-community-install-'));
-	const workDir = mkdtempSync(path.join(tmpdir(), 'n8n-community-install-files-'));
 	const installedDir = path.join(userFolder, '.n8n/nodes/node_modules', PACKAGE_NAME);
 
 	beforeAll(async () => {
-		runtime = ensureN8nInstalled();
-		execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, stdio: 'inherit' });
-		tarball = packPackage();
-		// Tarball links in the registry's answers name registry.npmjs.org, so npm fetches them through the proxy too.
-		registry = await startLocalRegistry({ publicUrl: `https://${NPMJS_HOST}/` });
-		proxy = await startRegistryProxy(registry.url);
-		registry.publish(tarball);
-		amplitude = await startAmplitudeSandbox();
-		batch = await startBatchSandbox();
-
-		// Credentials and the example, imported before the package exists: what a user has when they install.
-		const credentialsFile = path.join(workDir, 'credentials.json');
-		writeFileSync(credentialsFile, JSON.stringify(sandboxCredentials(amplitude.url, batch.url)));
-		const credentials = await runN8nCli(runtime, userFolder, ['import:credentials', `--input=${credentialsFile}`]);
-		expect(credentials.stdout + credentials.stderr).toMatch(/Successfully imported 3 credentials/);
-		const workflowFile = path.join(workDir, 'workflow.json');
-		writeFileSync(workflowFile, JSON.stringify([{ ...EXAMPLE, active: false }]));
-		const workflow = await runN8nCli(runtime, userFolder, ['import:workflow', `--input=${workflowFile}`]);
-		expect(workflow.stdout + workflow.stderr).toMatch(/Successfully imported 1 workflow/);
-
+		await importCredentialsAndExample(userFolder);
 		if (runtime.n8nMajor < 2) {
 			// n8n 1.x runs `npm outdated` (the list's "update available") with PATH and NODE_PATH only, not its
 			// environment: without this .npmrc in its nodes folder that npm would ask the real registry directly.
@@ -89,10 +105,7 @@ describe('installing the package through n8n\'s community-packages endpoint', ()
 
 	afterAll(async () => {
 		await main?.stop();
-		await Promise.all([amplitude?.close(), batch?.close(), proxy?.stop(), registry?.stop()]);
-		if (tarball) rmSync(path.dirname(tarball), { recursive: true, force: true });
 		rmSync(userFolder, { recursive: true, force: true });
-		rmSync(workDir, { recursive: true, force: true });
 	});
 
 	it('starts with no community package and none of our node types', async () => {
@@ -185,6 +198,77 @@ describe('installing the package through n8n\'s community-packages endpoint', ()
 	});
 });
 
+describe('installing it from the UI in queue mode', () => {
+	let redis: RedisServer;
+	let postgres: PostgresServer;
+	let main: N8nInstance | undefined;
+	let worker: N8nInstance | undefined;
+	let rest: Rest;
+	// One user folder per process, as on separate machines.
+	const folders = { main: mkdtempSync(path.join(tmpdir(), 'n8n-community-main-')), worker: mkdtempSync(path.join(tmpdir(), 'n8n-community-worker-')) };
+	const installedIn = (folder: string) => path.join(folder, '.n8n/nodes/node_modules', PACKAGE_NAME, 'package.json');
+	let env: Record<string, string>;
+
+	beforeAll(async () => {
+		[redis, postgres] = await Promise.all([startRedis(), startPostgres()]);
+		env = {
+			...proxy.env(),
+			EXECUTIONS_MODE: 'queue',
+			OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS: 'true',
+			QUEUE_BULL_REDIS_HOST: redis.host,
+			QUEUE_BULL_REDIS_PORT: String(redis.port),
+			DB_TYPE: 'postgresdb',
+			DB_POSTGRESDB_HOST: postgres.host,
+			DB_POSTGRESDB_PORT: String(postgres.port),
+			DB_POSTGRESDB_USER: postgres.user,
+			DB_POSTGRESDB_PASSWORD: '',
+			DB_POSTGRESDB_DATABASE: postgres.database,
+			// The worker decrypts the credentials the main stored: both need the same key.
+			N8N_ENCRYPTION_KEY: randomBytes(24).toString('hex'),
+		};
+		await importCredentialsAndExample(folders.main, env);
+		main = await startMain(runtime, folders.main, env);
+		worker = await startWorker(runtime, folders.worker, 'worker', env);
+		rest = await ownerRest(main.url!);
+	});
+
+	afterAll(async () => {
+		await Promise.all([main?.stop(), worker?.stop()]);
+		await Promise.all([redis?.stop(), postgres?.stop()]);
+		for (const folder of Object.values(folders)) rmSync(folder, { recursive: true, force: true });
+	});
+
+	it('installs it on the worker too (n8n tells its workers over Redis), which then runs the example', async () => {
+		expect(existsSync(installedIn(folders.worker))).toBe(false);
+		const installed = await rest.call<InstalledPackage>('POST', '/rest/community-packages', { name: PACKAGE_NAME, version: VERSION });
+		expect(installed).toMatchObject({ packageName: PACKAGE_NAME, installedVersion: VERSION });
+		expect((JSON.parse(readFileSync(installedIn(folders.main), 'utf8')) as { version: string }).version).toBe(VERSION);
+		// The worker's own npm install, then its loading of the package (its log says when it is done).
+		await waitFor('the worker to install the package', () => (worker!.output().includes(`Community package installed: ${PACKAGE_NAME}`) ? true : undefined), {
+			timeoutMs: 60_000,
+			intervalMs: 500,
+			describe: () => worker!.output().slice(-3000),
+		});
+		expect((JSON.parse(readFileSync(installedIn(folders.worker), 'utf8')) as { version: string }).version).toBe(VERSION);
+
+		batch.seedAppAudience(BATCH_SANDBOX_APP_KEY, { name: AUDIENCE, type: 'custom_ids', ids: ['stale-queue'] });
+		const { status, executionId } = await runWorkflowWithId(rest, runtime, EXAMPLE.id);
+		expect(status).toBe('success');
+		expect(executionsStartedBy(worker!)).toContain(executionId);
+		expect(batch.appAudienceIds(BATCH_SANDBOX_APP_KEY, AUDIENCE)).toEqual(await identifiedUserIds(amplitude, EXAMPLE_COHORT_IDS.app));
+	});
+
+	it('uninstalls it from the worker too', async () => {
+		await rest.call('DELETE', `/rest/community-packages?name=${PACKAGE_NAME}`);
+		expect(existsSync(installedIn(folders.main))).toBe(false);
+		await waitFor('the worker to remove the package', () => (existsSync(installedIn(folders.worker)) ? undefined : true), {
+			timeoutMs: 60_000,
+			intervalMs: 500,
+			describe: () => worker!.output().slice(-3000),
+		});
+	});
+});
+
 /** `<package>.<node name>` of every node the manifest lists. */
 function expectedNodeTypes(): string[] {
 	return manifestNodes
@@ -269,6 +353,10 @@ async function ownerRest(url: string, { setUp = true } = {}): Promise<Rest> {
 
 /** The editor's "Execute workflow" from the workflow's trigger; resolves with the execution's final status. */
 async function runWorkflow(rest: Rest, runtime: N8nRuntime, workflowId: string): Promise<string> {
+	return (await runWorkflowWithId(rest, runtime, workflowId)).status;
+}
+
+async function runWorkflowWithId(rest: Rest, runtime: N8nRuntime, workflowId: string): Promise<{ status: string; executionId: string }> {
 	const trigger = EXAMPLE.nodes.find((node) => /trigger/i.test(node.type))!.name;
 	const body =
 		runtime.n8nMajor >= 2
@@ -276,14 +364,17 @@ async function runWorkflow(rest: Rest, runtime: N8nRuntime, workflowId: string):
 			: { workflowData: await rest.call('GET', `/rest/workflows/${workflowId}`), triggerToStartFrom: { name: trigger } };
 	const started = await rest.call<{ executionId?: string }>('POST', `/rest/workflows/${workflowId}/run`, body);
 	if (!started.executionId) throw new Error(`the run started no execution: ${JSON.stringify(started)}`);
-	return await waitFor(
+	const execution = await waitFor(
 		`execution ${started.executionId} to finish`,
 		async () => {
-			const execution = await rest.call<{ status: string }>('GET', `/rest/executions/${started.executionId}`);
-			return ['new', 'running', 'waiting', 'unknown'].includes(execution.status) ? undefined : execution.status;
+			const found = await rest.call<{ status: string; data?: string }>('GET', `/rest/executions/${started.executionId}`);
+			return ['new', 'running', 'waiting', 'unknown'].includes(found.status) ? undefined : found;
 		},
 		{ timeoutMs: 120_000, intervalMs: 500 },
 	);
+	// A failed run's error messages (the data is n8n's "flatted" JSON: the messages appear as plain strings).
+	const errors = execution.status === 'success' ? [] : [...(execution.data ?? '').matchAll(/"message":"([^"]*)"|"([^"]*(?:error|Error|failed|Unrecognized)[^"]*)"/g)].map((m) => m[1] ?? m[2]).slice(0, 10);
+	return { status: errors.length ? `${execution.status}: ${errors.join(' | ')}` : execution.status, executionId: String(started.executionId) };
 }
 
 async function identifiedUserIds(sandbox: AmplitudeSandbox, cohortId: string): Promise<string[]> {
