@@ -12,6 +12,7 @@
  *   npm run bench -- --no-resync
  *   npm run bench -- --real-n8n                    # in a real `n8n start`: published schedule, saved executions
  *   npm run bench -- --real-n8n --quick            # the same at 100,000 members (the e2e test's check)
+ *   npm run bench -- --cases compactText           # also: the compact item with its user IDs as one text
  *
  * --real-n8n (scripts/bench/real-n8n.ts): each output format at each size in a fresh `n8n start` (the pinned
  * n8n of scripts/n8n/install.sh), against the plain-Node floor on n8n's Node in the same run; sync time from
@@ -36,7 +37,7 @@ import { phaseTable, resyncSection, syncTable, targetSummary } from './bench/rep
 import { prepareRealN8n, realFloorRun, realN8nRun, type RealN8nRun } from './bench/real-n8n';
 import { bytesPerItem, realRows, realTable, realTargets } from './bench/real-n8n-report';
 import { measureResync, type ResyncResult } from './bench/resync';
-import type { Handover } from './bench/workflow';
+import { HANDOVERS, type Handover } from './bench/workflow';
 
 /** One item per member is for small cohorts: it is measured up to this size. */
 const ITEMS_MAX_SIZE = 1_000_000;
@@ -61,7 +62,7 @@ function readFlags(argv: string[]): Flags {
 	const sizes = (value('sizes') ?? (quick ? '100000' : '1000000,2000000')).split(',').map(Number);
 	if (sizes.some((size) => !Number.isInteger(size) || size < 1 || size > 2_000_000)) throw new Error('--sizes: whole numbers up to 2000000');
 	const cases = (value('cases') ?? 'items,compact,binary').split(',') as Handover[];
-	if (cases.some((handover) => !['items', 'compact', 'binary'].includes(handover))) throw new Error('--cases: items, compact, binary');
+	if (cases.some((handover) => !HANDOVERS.includes(handover))) throw new Error(`--cases: ${HANDOVERS.join(', ')}`);
 	// A real-n8n case takes a minute or more: one round unless asked.
 	const repeat = Number(value('repeat') ?? (quick || realN8n ? 1 : 3));
 	if (!Number.isInteger(repeat) || repeat < 1 || repeat > 9) throw new Error('--repeat: a whole number from 1 to 9');
@@ -130,6 +131,8 @@ async function mainRealN8n(argv: string[], flags: Flags): Promise<void> {
 	const resetNote = rows.some((row) => row.side === 'n8n' && row.peakSinceIdle === false)
 		? ' (the kernel refused to reset the peak: it counts from n8n\'s start)'
 		: '';
+	const uncollected = rows.filter((row) => row.side === 'n8n' && row.idleCollected === false).length;
+	const idleNote = uncollected > 0 ? ` (in ${uncollected} case(s) it did not come within a minute: idle is the settled RSS there)` : '';
 	const lines = [
 		`Command: \`${commandLine(argv)}\``,
 		'',
@@ -139,8 +142,8 @@ async function mainRealN8n(argv: string[], flags: Flags): Promise<void> {
 			'case, each in a fresh n8n. Sync s: first Amplitude request to the end of the last Batch write, from the sandboxes\' logs ' +
 			'(the same for the floor, plain Node on n8n\'s Node, run before and after each size\'s cases; its peak RSS in brackets); ' +
 			'Amplitude s: first Amplitude request to the end of the download, Batch s: first Batch request to the end of the last write. ' +
-			'Execution s: the execution\'s startedAt to stoppedAt in n8n\'s database. Peak RSS: VmHWM of n8n\'s main process, reset ' +
-			`once idle${resetNote}. Database growth: pages in use in n8n's SQLite database (WAL included) after the execution minus before; ` +
+			'Execution s: the execution\'s startedAt to stoppedAt in n8n\'s database. Idle RSS: n8n\'s main process once settled after ' +
+			`its start-up garbage collection${idleNote}. Peak RSS: its VmHWM, reset once idle${resetNote}. Database growth: pages in use in n8n's SQLite database (WAL included) after the execution minus before; ` +
 			'execution data: the saved execution\'s row. Binary data: n8n\'s binary data folder (`~/.n8n/storage`). 1 MB = 10^6 bytes.',
 		'',
 		...realTable(rows),

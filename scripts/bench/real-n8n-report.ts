@@ -1,13 +1,13 @@
 /** The real-n8n bench's markdown: per size, the floor and each output format in `n8n start`, and the targets. */
-import type { CohortOutput } from '../n8n/sync-workflow';
 import type { RealN8nRun } from './real-n8n';
+import type { Handover } from './workflow';
 
 export const REAL_RATIO_TARGET = 1.3;
 export const REAL_RSS_ABOVE_IDLE_TARGET_MB = 600;
 /** The CSV File path's saved execution: at most this much more in n8n's database (bytes). */
 export const REAL_DB_TARGET_BYTES = 1_000_000;
 export const REAL_TARGET_SIZE = 2_000_000;
-const TARGET_OUTPUTS: CohortOutput[] = ['compact', 'binary'];
+const TARGET_OUTPUTS: Handover[] = ['compact', 'compactText', 'binary'];
 
 const count = (value: number) => value.toLocaleString('en-US');
 const seconds = (ms: number) => (ms / 1000).toFixed(1);

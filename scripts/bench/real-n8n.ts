@@ -8,7 +8,9 @@
  *   - sync time: first Amplitude request to the end of the last Batch write, from the sandboxes' logs (the
  *     same clock and the same definition for the plain-Node floor, run in the same bench);
  *   - n8n's own execution time (startedAt → stoppedAt in its database, saving included);
- *   - the n8n main process's RSS when idle and its peak (VmHWM, reset once idle) during the execution;
+ *   - the n8n main process's RSS when idle and its peak (VmHWM, reset once idle) during the execution; idle
+ *     is read once the fresh n8n has collected its start-up garbage (V8 does it on its own 15–25 s after
+ *     n8n answers: RSS ~700 → ~430 MB here), as an n8n that has been up a while is;
  *   - the growth of n8n's database (pages in use, i.e. the file's size once its WAL is checkpointed), of the
  *     saved execution's data row, and of the binary data folder, for this one execution.
  * n8n is stopped and its user folder deleted after each case.
@@ -21,13 +23,14 @@ import { importAndPublish, isDone, sqliteExecutions, sqliteQuery, startMain, typ
 import { waitFor } from '../n8n/processes';
 import { REPO_ROOT, ensureN8nInstalled, prepareUserFolder, runN8nCli, type N8nRuntime } from '../n8n/runtime';
 import { sandboxCredentials } from '../n8n/sandbox-credentials';
-import { syncWorkflow, type CohortOutput } from '../n8n/sync-workflow';
+import { syncWorkflow } from '../n8n/sync-workflow';
 import { sameAudience, type AudienceDigest } from './audience-check';
 import { runFloorChild } from './children';
 import { AUDIENCE, POLL_INTERVAL_MS, type BenchEnvironment } from './environment';
 import { cohortIdOf } from './full-sync';
 import { ownerSession } from './n8n-session';
 import { peakRssMbOf, resetPeakRss, rssMbOf } from './proc-memory';
+import { GET_COHORT_OUTPUT, type Handover } from './workflow';
 
 /** The schedule's interval: long enough to unpublish the workflow before it fires a second time. */
 const EVERY_SECONDS = 20;
@@ -39,11 +42,17 @@ const EVERY_SECONDS = 20;
 const SETTLE_SAMPLES = 6;
 const SETTLE_TOLERANCE = 0.02;
 const SETTLE_MAX_MS = 60_000;
+/**
+ * Then idle waits (at most COLLECT_MAX_MS) for the start-up garbage collection: RSS below COLLECTED_SHARE
+ * of the settled reading. Before it, "above idle" would count from ~270 MB of garbage n8n is about to free.
+ */
+const COLLECTED_SHARE = 0.85;
+const COLLECT_MAX_MS = 60_000;
 
 export interface RealN8nRun {
 	label: string;
 	side: 'floor' | 'n8n';
-	output?: CohortOutput;
+	output?: Handover;
 	size: number;
 	unique: number;
 	/** First Amplitude request → end of the last Batch write, from the sandboxes' logs. */
@@ -59,6 +68,8 @@ export interface RealN8nRun {
 	peakRssMb?: number;
 	/** Whether the peak was reset once idle (else it counts from n8n's start). */
 	peakSinceIdle?: boolean;
+	/** Whether n8n had collected its start-up garbage when idle was read (else idle is the higher, settled RSS). */
+	idleCollected?: boolean;
 	dbGrowthBytes?: number;
 	executionDataBytes?: number;
 	binaryGrowthBytes?: number;
@@ -74,10 +85,26 @@ export interface RealN8nContext {
 	workDir: string;
 }
 
-export const workflowIdOf = (output: CohortOutput, size: number) => `bench${output}${size}`;
+export const workflowIdOf = (output: Handover, size: number) => `bench${output}${size}`;
 
 /** Builds and installs the package, then prepares the template user folder every case starts from. */
-export async function prepareRealN8n(env: BenchEnvironment, sizes: number[], outputs: CohortOutput[], say: (text: string) => void): Promise<RealN8nContext> {
+/** The schedule workflow of one case; compactText sets the compact output's User IDs As "Text, One per Line". */
+function caseWorkflow(output: Handover, size: number) {
+	const workflow = syncWorkflow({
+		id: workflowIdOf(output, size),
+		cohortId: cohortIdOf(size),
+		audience: AUDIENCE,
+		output: GET_COHORT_OUTPUT[output].outputFormat,
+		everySeconds: EVERY_SECONDS,
+		mode: 'replace',
+		pollIntervalSeconds: POLL_INTERVAL_MS / 1000,
+	});
+	const getCohort = workflow.nodes.find((node) => node.name === 'Get cohort')!;
+	getCohort.parameters = { ...getCohort.parameters, ...GET_COHORT_OUTPUT[output].parameters };
+	return workflow;
+}
+
+export async function prepareRealN8n(env: BenchEnvironment, sizes: number[], outputs: Handover[], say: (text: string) => void): Promise<RealN8nContext> {
 	const runtime = ensureN8nInstalled();
 	say(`n8n ${runtime.n8nVersion} on Node ${runtime.nodeMajor}: building the package and preparing n8n's user folder`);
 	execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -90,19 +117,7 @@ export async function prepareRealN8n(env: BenchEnvironment, sizes: number[], out
 	if (!/Successfully imported 3 credentials/.test(imported.stdout + imported.stderr)) {
 		throw new Error(`n8n import:credentials failed:\n${imported.stdout}\n${imported.stderr}`);
 	}
-	const workflows = sizes.flatMap((size) =>
-		outputs.map((output) =>
-			syncWorkflow({
-				id: workflowIdOf(output, size),
-				cohortId: cohortIdOf(size),
-				audience: AUDIENCE,
-				output,
-				everySeconds: EVERY_SECONDS,
-				mode: 'replace',
-				pollIntervalSeconds: POLL_INTERVAL_MS / 1000,
-			}),
-		),
-	);
+	const workflows = sizes.flatMap((size) => outputs.map((output) => caseWorkflow(output, size)));
 	await importAndPublish(runtime, template, workDir, workflows, []);
 	return { env, runtime, template, workDir };
 }
@@ -178,7 +193,21 @@ async function settled(pid: number): Promise<void> {
 	}
 }
 
-export async function realN8nRun(ctx: RealN8nContext, size: number, output: CohortOutput, expected: AudienceDigest): Promise<RealN8nRun> {
+/** Waits for the start-up garbage collection (see COLLECTED_SHARE), then for RSS to settle again; false if it did not come. */
+async function startupGarbageCollected(pid: number): Promise<boolean> {
+	const settledMb = rssMbOf(pid);
+	const deadline = Date.now() + COLLECT_MAX_MS;
+	while (Date.now() < deadline) {
+		if (rssMbOf(pid) < COLLECTED_SHARE * settledMb) {
+			await settled(pid);
+			return true;
+		}
+		await sleep(500);
+	}
+	return false;
+}
+
+export async function realN8nRun(ctx: RealN8nContext, size: number, output: Handover, expected: AudienceDigest): Promise<RealN8nRun> {
 	const { env, runtime } = ctx;
 	const workflowId = workflowIdOf(output, size);
 	const userFolder = path.join(ctx.workDir, `case-${workflowId}`);
@@ -189,6 +218,7 @@ export async function realN8nRun(ctx: RealN8nContext, size: number, output: Coho
 		const pid = main.child.pid!;
 		const session = await ownerSession(main.url!);
 		await settled(pid);
+		const idleCollected = await startupGarbageCollected(pid);
 		const dbBefore = await databaseBytes(runtime, userFolder);
 		const binaryBefore = binaryDataBytes(userFolder);
 		const peakSinceIdle = resetPeakRss(pid);
@@ -231,6 +261,7 @@ export async function realN8nRun(ctx: RealN8nContext, size: number, output: Coho
 			idleRssMb,
 			peakRssMb,
 			peakSinceIdle,
+			idleCollected,
 			dbGrowthBytes: (await databaseBytes(runtime, userFolder)) - dbBefore,
 			executionDataBytes: saved?.bytes ?? 0,
 			binaryGrowthBytes: binaryDataBytes(userFolder) - binaryBefore,
@@ -241,8 +272,9 @@ export async function realN8nRun(ctx: RealN8nContext, size: number, output: Coho
 	}
 }
 
-export const OUTPUT_LABELS: Record<CohortOutput, string> = {
+export const OUTPUT_LABELS: Record<Handover, string> = {
 	items: 'One Item per Member',
 	compact: 'One Item With All User IDs',
+	compactText: 'One Item With All User IDs, as text',
 	binary: 'CSV File',
 };

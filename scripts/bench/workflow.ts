@@ -1,7 +1,18 @@
-/** The benchmarked workflow: Amplitude Get cohort → Batch Profile Upsert, in one of the three hand-over forms. */
+/** The benchmarked workflow: Amplitude Get cohort → Batch Profile Upsert, in one of the hand-over forms. */
 import type { WorkflowJson } from '../../test/harness/workflow-runner';
 
-export type Handover = 'items' | 'compact' | 'binary';
+/** compactText: the compact item with its user IDs as one text, one per line (User IDs As "Text, One per Line"). */
+export type Handover = 'items' | 'compact' | 'compactText' | 'binary';
+
+export const HANDOVERS: readonly Handover[] = ['items', 'compact', 'compactText', 'binary'];
+
+/** Get cohort's output format for each hand-over, and what it adds to the node's parameters. */
+export const GET_COHORT_OUTPUT: Record<Handover, { outputFormat: 'items' | 'compact' | 'binary'; parameters: Record<string, string> }> = {
+	items: { outputFormat: 'items', parameters: {} },
+	compact: { outputFormat: 'compact', parameters: {} },
+	compactText: { outputFormat: 'compact', parameters: { userIdsAs: 'text' } },
+	binary: { outputFormat: 'binary', parameters: {} },
+};
 
 export interface WorkflowSettings {
 	handover: Handover;
@@ -16,6 +27,7 @@ export interface WorkflowSettings {
 const MEMBER_SOURCE: Record<Handover, Record<string, unknown>> = {
 	items: { identifierSource: 'items', identifier: '={{ $json.user_id }}' },
 	compact: { identifierSource: 'listField', listField: 'userIds' },
+	compactText: { identifierSource: 'listField', listField: 'userIds' },
 	binary: { identifierSource: 'binaryCsv', binaryPropertyName: 'data', csvColumn: 'user_id' },
 };
 
@@ -33,7 +45,8 @@ export function benchWorkflow(settings: WorkflowSettings): WorkflowJson {
 					resource: 'cohort',
 					operation: 'get',
 					cohort: { __rl: true, mode: 'id', value: settings.cohortId },
-					outputFormat: settings.handover,
+					outputFormat: GET_COHORT_OUTPUT[settings.handover].outputFormat,
+					...GET_COHORT_OUTPUT[settings.handover].parameters,
 					userProperties: 'none',
 					// Anonymous members carry no user id: leave them out, as the floor does (compact always does).
 					options: { pollIntervalSeconds: settings.pollIntervalSeconds, skipAnonymous: true },

@@ -25,10 +25,10 @@ import { ProgressReporter } from '../../../shared/progress';
 import { guardExport, type ExportGuardOptions } from '../../exports/export-guard';
 import { agentMemberLimit, agentSummaryJson, agentSummaryProperties, collectAgentSummary } from '../../output/agent-summary';
 import { memberCsvChunks, storeCsvBinary } from '../../output/binary';
-import { collectUserIds } from '../../output/compact';
+import { collectCompactUserIds, compactProperties, type UserIdsForm } from '../../output/compact';
 import { emptyCounts, type MemberCounts } from '../../output/counts';
 import { pushMemberItems } from '../../output/items';
-import { hintSavedSizeOfItems } from '../../output/saved-size-hint';
+import { hintSavedSizeOfItems, hintSavingOfIdList } from '../../output/saved-size-hint';
 import { listCohorts, type AmplitudeCohort } from '../../transport/cohorts';
 import {
 	formatSeconds,
@@ -79,6 +79,7 @@ const properties: INodeProperties[] = [
 		displayOptions: { show: { outputFormat: ['binary'] } },
 		hint: 'The name of the output binary field to put the file in',
 	},
+	...compactProperties,
 	{
 		displayName: 'User Properties',
 		name: 'userProperties',
@@ -311,7 +312,9 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, output
 			const exportInfo = { thisMonth: guard.exportsThisMonth(), resumed: resumed !== undefined };
 			output.push({ json: agentSummaryJson(summary, collected, agent, exportInfo), pairedItem });
 		} else if (format === 'compact') {
-			const { userIds, ...compactCounts } = await collectUserIds(members);
+			const userIdsAs = this.getNodeParameter('userIdsAs', itemIndex, 'list') as UserIdsForm;
+			const { userIds, ...compactCounts } = await collectCompactUserIds(members, userIdsAs, { node: this.getNode(), itemIndex });
+			hintSavingOfIdList(this, userIds);
 			counts = compactCounts;
 			const phases = { exportMs, downloadMs: Date.now() - downloadStarted };
 			const retries = figuresSince(settings.retryPolicy?.budget, retriesAtStart);
