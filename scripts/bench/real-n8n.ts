@@ -181,24 +181,27 @@ async function databaseBytes(runtime: N8nRuntime, userFolder: string): Promise<n
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Waits until the process's RSS has stopped falling (or SETTLE_MAX_MS). */
-async function settled(pid: number): Promise<void> {
+/** Waits until the process's RSS has stopped falling (or SETTLE_MAX_MS); returns the highest reading. */
+async function settled(pid: number): Promise<number> {
 	const samples: number[] = [];
 	const deadline = Date.now() + SETTLE_MAX_MS;
 	while (Date.now() < deadline) {
 		samples.push(rssMbOf(pid));
 		const last = samples.slice(-SETTLE_SAMPLES);
-		if (last.length === SETTLE_SAMPLES && Math.max(...last) - Math.min(...last) <= SETTLE_TOLERANCE * Math.min(...last)) return;
+		if (last.length === SETTLE_SAMPLES && Math.max(...last) - Math.min(...last) <= SETTLE_TOLERANCE * Math.min(...last)) break;
 		await sleep(1000);
 	}
+	return Math.max(...samples);
 }
 
-/** Waits for the start-up garbage collection (see COLLECTED_SHARE), then for RSS to settle again; false if it did not come. */
-async function startupGarbageCollected(pid: number): Promise<boolean> {
-	const settledMb = rssMbOf(pid);
+/**
+ * Waits for the start-up garbage collection (see COLLECTED_SHARE; it may already have come while RSS
+ * settled, whose highest reading is `highestMb`), then for RSS to settle again; false if it did not come.
+ */
+async function startupGarbageCollected(pid: number, highestMb: number): Promise<boolean> {
 	const deadline = Date.now() + COLLECT_MAX_MS;
 	while (Date.now() < deadline) {
-		if (rssMbOf(pid) < COLLECTED_SHARE * settledMb) {
+		if (rssMbOf(pid) < COLLECTED_SHARE * highestMb) {
 			await settled(pid);
 			return true;
 		}
@@ -217,8 +220,7 @@ export async function realN8nRun(ctx: RealN8nContext, size: number, output: Hand
 	try {
 		const pid = main.child.pid!;
 		const session = await ownerSession(main.url!);
-		await settled(pid);
-		const idleCollected = await startupGarbageCollected(pid);
+		const idleCollected = await startupGarbageCollected(pid, await settled(pid));
 		const dbBefore = await databaseBytes(runtime, userFolder);
 		const binaryBefore = binaryDataBytes(userFolder);
 		const peakSinceIdle = resetPeakRss(pid);
