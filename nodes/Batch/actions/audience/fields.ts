@@ -98,7 +98,7 @@ export function memberSourceProperties(api: BatchApiName): INodeProperties[] {
 				{
 					name: 'A List Field',
 					value: 'listField',
-					description: 'A field holding an array of IDs, such as the compact cohort output of the Amplitude node',
+					description: 'A field holding the IDs: an array, or a text with one ID per line (the compact cohort output of the Amplitude node, as a list or as text)',
 				},
 				{
 					name: 'A CSV File (Binary)',
@@ -124,7 +124,7 @@ export function memberSourceProperties(api: BatchApiName): INodeProperties[] {
 			default: 'userIds',
 			required: true,
 			placeholder: 'e.g. userIds',
-			description: 'Name of the field holding the array of IDs (dot notation for nested fields). Every input item is read.',
+			description: 'Name of the field holding the IDs, an array or a text with one ID per line ended by a line break (dot notation for nested fields). Every input item is read.',
 			displayOptions: { show: { ...sync, identifierSource: ['listField'] } },
 		},
 		{

@@ -69,13 +69,30 @@ function readFromListFields(
 	for (const itemIndex of itemIndexes) {
 		const path = String(ctx.getNodeParameter('listField', itemIndex, 'userIds')).trim();
 		const list = readPath(items[itemIndex].json, path);
+		// The Amplitude node's compact output as "Text, One per Line": every ID ends with a line break, which
+		// tells it from a text field pointed at by mistake (read as one ID, it would empty the audience).
+		if (typeof list === 'string' && (list === '' || list.endsWith('\n'))) {
+			addIdLines(list, collector, itemIndex);
+			continue;
+		}
 		if (!Array.isArray(list)) {
 			throw new NodeOperationError(ctx.getNode(), `Field "${path}" of item ${itemIndex} is not a list of IDs`, {
 				itemIndex,
-				description: `Found ${list === undefined ? 'nothing' : typeof list}. Point "List Field" at an array, e.g. "userIds" of the Amplitude node's compact output.`,
+				description: `Found ${list === undefined ? 'nothing' : typeof list}. Point "List Field" at an array, or a text with each ID on a line ended by a line break, e.g. "userIds" of the Amplitude node's compact output.`,
 			});
 		}
 		for (const id of list) collector.add(id, undefined, { itemIndex });
+	}
+}
+
+/** A text with one ID per line; empty lines are skipped, a "\r" before a line break is trimmed by the collector. */
+function addIdLines(text: string, collector: MemberCollector, itemIndex: number): void {
+	const origin = { itemIndex };
+	for (let start = 0; start < text.length; ) {
+		let end = text.indexOf('\n', start);
+		if (end < 0) end = text.length;
+		if (end > start) collector.add(text.slice(start, end), undefined, origin);
+		start = end + 1;
 	}
 }
 
