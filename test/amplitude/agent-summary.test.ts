@@ -4,8 +4,8 @@ import type { MemberRows } from '../../nodes/Amplitude/helpers/members';
 
 const columns = { amplitudeId: 0, userId: 1, properties: [], width: 2 };
 
-/** Members in batches of three; '' is an anonymous member. */
-async function* batchesOf(userIds: string[]): AsyncIterable<MemberRows> {
+/** Members in groups of three; '' is an anonymous member. */
+async function* rowsOf(userIds: string[]): AsyncIterable<MemberRows> {
 	for (let start = 0; start < userIds.length; start += 3) {
 		const rows = userIds.slice(start, start + 3).map((userId, i) => ({ fields: [String(start + i), userId], line: start + i + 2 }));
 		yield { columns, rows };
@@ -14,12 +14,12 @@ async function* batchesOf(userIds: string[]): AsyncIterable<MemberRows> {
 
 describe('collectAgentSummary', () => {
 	it('counts every member but keeps only the first user IDs, skipping anonymous members', async () => {
-		const summary = await collectAgentSummary(batchesOf(['a', '', 'b', 'c', '', 'd', 'e']), 3);
+		const summary = await collectAgentSummary(rowsOf(['a', '', 'b', 'c', '', 'd', 'e']), 3);
 		expect(summary).toEqual({ memberCount: 7, anonymousCount: 2, userIds: ['a', 'b', 'c'] });
 	});
 
 	it('a limit of 0 gives the counts alone', async () => {
-		expect(await collectAgentSummary(batchesOf(['a', 'b']), 0)).toEqual({ memberCount: 2, anonymousCount: 0, userIds: [] });
+		expect(await collectAgentSummary(rowsOf(['a', 'b']), 0)).toEqual({ memberCount: 2, anonymousCount: 0, userIds: [] });
 	});
 });
 

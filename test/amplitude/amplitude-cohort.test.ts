@@ -5,7 +5,7 @@
  */
 import type { IDataObject, INode, INodeExecutionData } from 'n8n-workflow';
 
-import { readCsvRecords } from '../../nodes/shared/csv';
+import { readCsvRecords } from '../harness/csv-records';
 import { startAmplitudeSandbox, type AmplitudeSandbox, type CohortMember } from '../../sandbox/amplitude';
 import { runWorkflow, type RunOptions, type WorkflowRunResult } from '../harness/workflow-runner';
 import { amplitudeWorkflow, byId, fastPolling, outputOf } from './amplitude-workflow-helpers';

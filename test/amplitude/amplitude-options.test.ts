@@ -5,7 +5,7 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { readCsvRecords } from '../../nodes/shared/csv';
+import { readCsvRecords } from '../harness/csv-records';
 import { DEFAULT_COHORTS, startAmplitudeSandbox, type AmplitudeSandbox } from '../../sandbox/amplitude';
 import { runWorkflow, type RunOptions, type WorkflowRunResult } from '../harness/workflow-runner';
 import { amplitudeWorkflow, byId, fastPolling, outputOf } from './amplitude-workflow-helpers';

@@ -1,7 +1,8 @@
 /** Gzip detection by magic bytes, with the global DecompressionStream. */
 import { gzipSync } from 'node:zlib';
 
-import { gunzipIfCompressed, readCsvRecords } from '../../nodes/shared/csv';
+import { gunzipIfCompressed } from '../../nodes/shared/csv';
+import { readCsvRecords } from '../harness/csv-records';
 
 async function* chunked(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
 	for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);

@@ -1,5 +1,6 @@
 /** The CSV reader on nasty inputs, fed whole and split at every possible byte. */
-import { CsvFormatError, readCsvColumns, readCsvRecords } from '../../nodes/shared/csv';
+import { CsvFormatError, readCsvColumns } from '../../nodes/shared/csv';
+import { readCsvRecords } from '../harness/csv-records';
 
 async function* bytePieces(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
 	for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);

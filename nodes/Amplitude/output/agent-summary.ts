@@ -43,8 +43,8 @@ export interface AgentSummary extends MemberCounts {
 }
 
 /** Counts every member and keeps the first `limit` user IDs (anonymous members have none). */
-export async function collectAgentSummary(batches: AsyncIterable<MemberRows>, limit: number): Promise<AgentSummary> {
-	return await collectUserIds(batches, limit);
+export async function collectAgentSummary(memberRows: AsyncIterable<MemberRows>, limit: number): Promise<AgentSummary> {
+	return await collectUserIds(memberRows, limit);
 }
 
 /** The item the agent receives: the counts first, then the IDs, and a sentence saying what is left out. */

@@ -18,13 +18,13 @@ function headerLine(columns: MemberColumns | undefined): string {
 
 /** CSV bytes for the members; fills `counts` as it goes. */
 export async function* memberCsvChunks(
-	batches: AsyncIterable<MemberRows>,
+	memberRows: AsyncIterable<MemberRows>,
 	skipAnonymous: boolean,
 	counts: MemberCounts,
 ): AsyncGenerator<Buffer> {
 	const encoder = new TextEncoder();
 	let headerWritten = false;
-	for await (const { columns, rows } of batches) {
+	for await (const { columns, rows } of memberRows) {
 		let text = headerWritten ? '' : headerLine(columns);
 		headerWritten = true;
 		const fields: string[] = new Array<string>(2 + columns.properties.length);

@@ -37,12 +37,12 @@ export const compactProperties: INodeProperties[] = [
 
 /** Counts every member and keeps the user IDs (the first `limit` of them: an agent gets a summary). */
 export async function collectUserIds(
-	batches: AsyncIterable<MemberRows>,
+	memberRows: AsyncIterable<MemberRows>,
 	limit = Number.POSITIVE_INFINITY,
 ): Promise<MemberCounts & { userIds: string[] }> {
 	const counts = emptyCounts();
 	const userIds: string[] = [];
-	for await (const { columns, rows } of batches) {
+	for await (const { columns, rows } of memberRows) {
 		for (const { fields } of rows) {
 			counts.memberCount++;
 			const userId = fields[columns.userId];
@@ -55,18 +55,18 @@ export async function collectUserIds(
 
 /**
  * Counts every member and joins the user IDs into one text, each ID on its own line ended by a line break
- * (so a reader can tell it from any other text field; no member: ""). Each batch is joined as it arrives,
+ * (so a reader can tell it from any other text field; no member: ""). Each group of rows is joined as it arrives,
  * so the IDs are never held as millions of strings. A user ID that holds a line break would read as two:
  * the item fails instead, pointing to the list form.
  */
 export async function collectUserIdText(
-	batches: AsyncIterable<MemberRows>,
+	memberRows: AsyncIterable<MemberRows>,
 	where: { node: INode; itemIndex: number },
 ): Promise<MemberCounts & { userIds: string }> {
 	const counts = emptyCounts();
 	const pieces: string[] = [];
-	const batchIds: string[] = [];
-	for await (const { columns, rows } of batches) {
+	const pieceIds: string[] = [];
+	for await (const { columns, rows } of memberRows) {
 		for (const { fields } of rows) {
 			counts.memberCount++;
 			const userId = fields[columns.userId];
@@ -80,20 +80,20 @@ export async function collectUserIdText(
 					description: 'Set "User IDs As" to "List", or Output Format to "CSV File".',
 				});
 			}
-			batchIds.push(userId);
+			pieceIds.push(userId);
 		}
-		// A new string: the batch's fields (slices of the file's text) are not kept.
-		if (batchIds.length > 0) pieces.push(batchIds.join('\n') + '\n');
-		batchIds.length = 0;
+		// A new string: the group's fields (slices of the file's text) are not kept.
+		if (pieceIds.length > 0) pieces.push(pieceIds.join('\n') + '\n');
+		pieceIds.length = 0;
 	}
 	return { ...counts, userIds: pieces.join('') };
 }
 
 /** The compact item's user IDs in the form the node asks for. */
 export async function collectCompactUserIds(
-	batches: AsyncIterable<MemberRows>,
+	memberRows: AsyncIterable<MemberRows>,
 	form: UserIdsForm,
 	where: { node: INode; itemIndex: number },
 ): Promise<MemberCounts & { userIds: string[] | string }> {
-	return form === 'text' ? await collectUserIdText(batches, where) : await collectUserIds(batches);
+	return form === 'text' ? await collectUserIdText(memberRows, where) : await collectUserIds(memberRows);
 }

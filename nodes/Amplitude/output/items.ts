@@ -5,12 +5,12 @@ import type { MemberRows } from '../helpers/members';
 import { emptyCounts, type MemberCounts } from './counts';
 
 export async function pushMemberItems(
-	batches: AsyncIterable<MemberRows>,
+	memberRows: AsyncIterable<MemberRows>,
 	settings: { skipAnonymous: boolean; pairedItem: IPairedItemData },
 	output: INodeExecutionData[],
 ): Promise<MemberCounts> {
 	const counts = emptyCounts();
-	for await (const { columns, rows } of batches) {
+	for await (const { columns, rows } of memberRows) {
 		for (const { fields } of rows) {
 			counts.memberCount++;
 			const userId = fields[columns.userId];

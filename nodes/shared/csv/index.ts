@@ -1,5 +1,4 @@
 export { CsvFormatError } from './format-error';
-export { readCsvRecords } from './records';
 export { gunzipIfCompressed, startsWithGzipMagic } from './gzip';
 export { formatCsvLine, quoteCsvField } from './writer';
 export { detachField } from './detach';

@@ -1,9 +1,9 @@
 /**
- * One record per data row, keyed by the header row, read with CsvColumnReader. A row whose field count
+ * Test helper: one record per data row, keyed by the header row, read with CsvColumnReader. A row whose field count
  * differs from the header's is an error (a truncated or corrupted file), reported with its line.
  */
-import { CsvColumnReader } from './column-reader';
-import { CsvFormatError } from './format-error';
+import { CsvColumnReader } from '../../nodes/shared/csv/column-reader';
+import { CsvFormatError } from '../../nodes/shared/csv/format-error';
 
 export async function* readCsvRecords(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Record<string, string>> {
 	let names: string[] = [];
