@@ -7,6 +7,7 @@ import type { IDataObject, INodeExecutionData, NodeExecutionHint } from 'n8n-wor
 
 import { startAmplitudeSandbox, type AmplitudeSandbox } from '../../sandbox/amplitude';
 import { DEFAULT_COHORTS } from '../../sandbox/amplitude/default-cohorts';
+import { amplitudeWorkflow, byId, fastPolling, outputOf } from '../amplitude/amplitude-workflow-helpers';
 import { runWorkflow, type WorkflowRunResult } from '../harness/workflow-runner';
 
 let sb: AmplitudeSandbox;
@@ -25,37 +26,14 @@ beforeEach(async () => {
 afterEach(async () => await sb.close());
 
 async function runCompact(cohortId: string, extra: IDataObject = {}): Promise<WorkflowRunResult> {
-	const workflow = {
-		nodes: [
-			{ id: '1', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0] as [number, number], parameters: {} },
-			{
-				id: '2',
-				name: 'Amplitude',
-				type: 'n8n-nodes-amplitude-batch.amplitude',
-				typeVersion: 1,
-				position: [200, 0] as [number, number],
-				parameters: {
-					resource: 'cohort',
-					operation: 'get',
-					cohort: { __rl: true, mode: 'id', value: cohortId },
-					outputFormat: 'compact',
-					options: { pollIntervalSeconds: 0.05 },
-					...extra,
-				},
-				credentials: { amplitudeCohortsApi: { id: '1', name: 'Amplitude sandbox' } },
-			},
-		],
-		connections: { Start: { main: [[{ node: 'Amplitude', type: 'main' as const, index: 0 }]] } },
-	};
-	return await runWorkflow(workflow, {
+	const parameters = { cohort: byId(cohortId), outputFormat: 'compact', options: fastPolling, ...extra };
+	return await runWorkflow(amplitudeWorkflow(parameters), {
 		credentials: { amplitudeCohortsApi: { apiKey: sb.apiKey, secretKey: sb.secretKey, region: 'custom', baseUrl: `${sb.url}/` } },
 	});
 }
 
 async function compactItem(cohortId: string, extra: IDataObject = {}): Promise<INodeExecutionData> {
-	const result = await runCompact(cohortId, extra);
-	if (result.status !== 'success') throw new Error(`run failed: ${result.error?.message} ${result.error?.description ?? ''}`);
-	const items = result.nodes.Amplitude.items[0];
+	const items = outputOf(await runCompact(cohortId, extra));
 	expect(items).toHaveLength(1);
 	return items[0];
 }
