@@ -103,6 +103,7 @@ export async function execute(this: IExecuteFunctions, api: BatchApiName): Promi
 
 const SHOWN_FAILED_IDS = 20;
 
+/** The sync of Upsert and Remove Members: one per distinct audience of the input items, each its report item. */
 export async function executeSync(
 	ctx: IExecuteFunctions,
 	operation: 'upsert' | 'removeMembers',
