@@ -2,15 +2,14 @@
 import { NodeConnectionTypes, type INodeProperties, type INodeTypeDescription } from 'n8n-workflow';
 
 import { audienceToolProperties } from './agent-tool';
-
 import { audienceLocator } from './audience-name';
 import type { BatchApiName } from './connect';
 import * as del from './delete.operation';
 import {
 	identifierTypeProperty,
-	resourceProperty,
 	memberSourceProperties,
 	operationProperty,
+	resourceProperty,
 	simpleOptionsProperty,
 	syncOptionsProperty,
 } from './fields';
