@@ -15,13 +15,12 @@
  *     saved execution's data row, and of the binary data folder, for this one execution.
  * n8n is stopped and its user folder deleted after each case.
  */
-import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { importAndPublish, isDone, sqliteExecutions, sqliteQuery, startMain, type ExecutionRow } from '../n8n/instances';
 import { waitFor } from '../n8n/processes';
-import { REPO_ROOT, ensureN8nInstalled, prepareUserFolder, runN8nCli, type N8nRuntime } from '../n8n/runtime';
+import { buildPackage, ensureN8nInstalled, prepareUserFolder, runN8nCli, type N8nRuntime } from '../n8n/runtime';
 import { sandboxCredentials } from '../n8n/sandbox-credentials';
 import { syncWorkflow } from '../n8n/sync-workflow';
 import { sameAudience, type AudienceDigest } from './audience-check';
@@ -107,7 +106,7 @@ function caseWorkflow(output: Handover, size: number) {
 export async function prepareRealN8n(env: BenchEnvironment, sizes: number[], outputs: Handover[], say: (text: string) => void): Promise<RealN8nContext> {
 	const runtime = ensureN8nInstalled();
 	say(`n8n ${runtime.n8nVersion} on Node ${runtime.nodeMajor}: building the package and preparing n8n's user folder`);
-	execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+	buildPackage();
 	const workDir = path.join(env.workDir, 'real-n8n');
 	mkdirSync(workDir, { recursive: true });
 	const template = prepareUserFolder(path.join(workDir, 'template'));

@@ -3,7 +3,6 @@
  * credentials and the example workflows imported, an owner account set up. Used by `npm run n8n`
  * and by the editor check in a real browser.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,7 +12,7 @@ import { startAmplitudeSandbox, type AmplitudeSandbox } from '../../sandbox/ampl
 import { startBatchSandbox, type BatchSandbox } from '../../sandbox/batch';
 import { startNotificationSink, type NotificationSink } from '../../sandbox/notifications';
 import { exampleFiles, loadExample, withNotificationUrl } from './examples';
-import { REPO_ROOT, ensureN8nInstalled, prepareUserFolder, runN8nCli, startN8nServer } from './runtime';
+import { buildPackage, ensureN8nInstalled, prepareUserFolder, runN8nCli, startN8nServer } from './runtime';
 import { sandboxCredentials } from './sandbox-credentials';
 
 export const OWNER = {
@@ -51,7 +50,7 @@ export async function launchEditor(
 	options: { port?: number; amplitudePort?: number; batchPort?: number; build?: boolean; env?: Record<string, string> } = {},
 ): Promise<LaunchedEditor> {
 	const runtime = ensureN8nInstalled();
-	if (options.build !== false) execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, stdio: 'inherit' });
+	if (options.build !== false) buildPackage();
 	const userFolder = prepareUserFolder();
 	const amplitude = await startAmplitudeSandbox({ port: options.amplitudePort ?? 0 });
 	const batch = await startBatchSandbox({ port: options.batchPort ?? 0 });

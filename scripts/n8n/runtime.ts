@@ -55,10 +55,23 @@ export function ensureN8nInstalled(): N8nRuntime {
 	};
 }
 
+/** Where build.sh keeps its lock and the digest of its last build (per clone, as dist/ is). */
+const BUILD_STATE_DIR = path.join(REPO_ROOT, 'node_modules/.cache/n8n-nodes-amplitude-batch');
+
+/**
+ * `npm run build` through scripts/n8n/build.sh: one at a time (the end-to-end tests run side by side), and
+ * skipped when neither the sources nor dist/ changed since the last build.
+ */
+export function buildPackage(): void {
+	execFileSync('bash', [path.join(__dirname, 'build.sh')], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
 /** `npm pack` of the built package into a new folder; returns the tarball's path. */
 export function packPackage(): string {
 	const packDir = mkdtempSync(path.join(tmpdir(), 'n8n-pack-'));
-	const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', packDir], {
+	mkdirSync(BUILD_STATE_DIR, { recursive: true });
+	// Under build.sh's lock (shared: packs run side by side), so no build rewrites dist/ while npm reads it.
+	const tarball = execFileSync('flock', ['-s', path.join(BUILD_STATE_DIR, 'dist.lock'), 'npm', 'pack', '--silent', '--pack-destination', packDir], {
 		cwd: REPO_ROOT,
 		encoding: 'utf8',
 	})

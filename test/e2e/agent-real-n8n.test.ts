@@ -4,7 +4,6 @@
  * a real one. What the model receives is what an LLM would: the tools' names, descriptions and JSON
  * schemas, then each tool's result. The sandboxes' state is asserted afterwards.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,7 +12,7 @@ import { COHORT_TOOL_DESCRIPTIONS } from '../../nodes/Amplitude/actions/cohort/t
 import { AUDIENCE_TOOL_DESCRIPTIONS } from '../../nodes/Batch/actions/audience/agent-tool';
 import { startAmplitudeSandbox, type AmplitudeSandbox } from '../../sandbox/amplitude';
 import { BATCH_SANDBOX_APP_KEY, startBatchSandbox, type BatchSandbox } from '../../sandbox/batch';
-import { REPO_ROOT, ensureN8nInstalled, parseExecuteOutput, prepareUserFolder, runN8nCli, type N8nRuntime } from '../../scripts/n8n/runtime';
+import { buildPackage, ensureN8nInstalled, parseExecuteOutput, prepareUserFolder, runN8nCli, type N8nRuntime } from '../../scripts/n8n/runtime';
 import { sandboxCredentials } from '../../scripts/n8n/sandbox-credentials';
 import { agentWithOurTools } from './agent-workflow';
 import { startScriptedChatModel, type ScriptedChatModel } from './scripted-chat-model';
@@ -30,7 +29,7 @@ describe("n8n's AI Agent with our tools, in a real n8n", () => {
 
 	beforeAll(async () => {
 		runtime = ensureN8nInstalled();
-		execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, stdio: 'inherit' });
+		buildPackage();
 		userFolder = prepareUserFolder();
 		amplitude = await startAmplitudeSandbox({ knobs: { exportDurationMs: 300 } });
 		batch = await startBatchSandbox({ knobs: { indexingDelayMs: 0 } });

@@ -15,7 +15,6 @@
  *
  *   N8N_VERSION=1.123.81 N8N_NODE=system npx jest test/e2e/community-install
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,7 +27,7 @@ import { executionsStartedBy, startMain, startWorker, type N8nInstance } from '.
 import { OWNER } from '../../scripts/n8n/launch';
 import { waitFor } from '../../scripts/n8n/processes';
 import { startLocalRegistry, startRegistryProxy, withVersion, NPMJS_HOST, type LocalRegistry, type RegistryProxy } from '../../scripts/n8n/registry';
-import { PACKAGE_NAME, REPO_ROOT, ensureN8nInstalled, packPackage, runN8nCli, type N8nRuntime } from '../../scripts/n8n/runtime';
+import { PACKAGE_NAME, REPO_ROOT, buildPackage, ensureN8nInstalled, packPackage, runN8nCli, type N8nRuntime } from '../../scripts/n8n/runtime';
 import { CREDENTIAL_IDS, sandboxCredentials } from '../../scripts/n8n/sandbox-credentials';
 import { startPostgres, startRedis, type PostgresServer, type RedisServer } from '../../scripts/n8n/services';
 
@@ -57,7 +56,7 @@ const workDir = mkdtempSync(path.join(tmpdir(), 'n8n-community-install-files-'))
 
 beforeAll(async () => {
 	runtime = ensureN8nInstalled();
-	execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, stdio: 'inherit' });
+	buildPackage();
 	tarball = packPackage();
 	// Tarball links in the registry's answers name registry.npmjs.org, so npm fetches them through the proxy too.
 	registry = await startLocalRegistry({ publicUrl: `https://${NPMJS_HOST}/` });

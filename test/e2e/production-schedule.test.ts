@@ -9,7 +9,6 @@
  *   repairs it; run 6 (nothing changed) sends no write again. After every production run the audience
  *   equals the cohort.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,7 +19,7 @@ import type { LoggedRequest } from '../../sandbox/shared/server';
 import { importAndPublish, isDone, sqliteExecutions, startMain, type ExecutionRow, type N8nInstance } from '../../scripts/n8n/instances';
 import { OWNER } from '../../scripts/n8n/launch';
 import { waitFor } from '../../scripts/n8n/processes';
-import { REPO_ROOT, ensureN8nInstalled, prepareUserFolder, runN8nCli, type N8nRuntime } from '../../scripts/n8n/runtime';
+import { buildPackage, ensureN8nInstalled, prepareUserFolder, runN8nCli, type N8nRuntime } from '../../scripts/n8n/runtime';
 import { sandboxCredentials } from '../../scripts/n8n/sandbox-credentials';
 import { syncWorkflow } from '../../scripts/n8n/sync-workflow';
 
@@ -53,7 +52,7 @@ describe('a published Schedule Trigger workflow under n8n start', () => {
 
 	beforeAll(async () => {
 		runtime = ensureN8nInstalled();
-		execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, stdio: 'inherit' });
+		buildPackage();
 		userFolder = prepareUserFolder();
 		amplitude = await startAmplitudeSandbox({ cohorts: [COHORT_A, COHORT_B], knobs: { exportDurationMs: 300 } });
 		batch = await startBatchSandbox();

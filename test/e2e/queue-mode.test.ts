@@ -23,7 +23,6 @@
  * Both n8n lines run the same assertions; where they differ (the four direct syncs' hand-over) the second
  * test says which is expected on which line.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,7 +40,7 @@ import {
 	type N8nInstance,
 } from '../../scripts/n8n/instances';
 import { waitFor } from '../../scripts/n8n/processes';
-import { REPO_ROOT, ensureN8nInstalled, packPackage, prepareUserFolder, runN8nCli, type N8nRuntime } from '../../scripts/n8n/runtime';
+import { buildPackage, ensureN8nInstalled, packPackage, prepareUserFolder, runN8nCli, type N8nRuntime } from '../../scripts/n8n/runtime';
 import { sandboxCredentials } from '../../scripts/n8n/sandbox-credentials';
 import { startPostgres, startRedis, type PostgresServer, type RedisServer } from '../../scripts/n8n/services';
 import { subWorkflowSync, syncWorkflow, type CohortOutput } from '../../scripts/n8n/sync-workflow';
@@ -104,7 +103,7 @@ describe('queue mode: Redis, Postgres, a main and two workers', () => {
 
 	beforeAll(async () => {
 		runtime = ensureN8nInstalled();
-		execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, stdio: 'inherit' });
+		buildPackage();
 		tarball = packPackage();
 		// One user folder per process, as on separate machines: the package must be installed in each.
 		for (const name of Object.keys(folders) as Array<keyof typeof folders>) folders[name] = prepareUserFolder(undefined, tarball);

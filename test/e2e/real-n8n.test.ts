@@ -13,7 +13,6 @@
  * 2 minutes. On Node < 22 the runtime sets N8N_EXPRESSION_ENGINE=legacy (see n8nEnv in
  * scripts/n8n/runtime.ts): the default "vm" engine of n8n >= 1.123.66 needs isolated-vm, i.e. Node >= 22.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,7 +22,7 @@ import { BATCH_SANDBOX_APP_KEY, BATCH_SANDBOX_PROJECT_KEY, startBatchSandbox, ty
 import { startNotificationSink, type NotificationSink } from '../../sandbox/notifications';
 import { EXAMPLE_COHORT_IDS, exampleFiles, loadExample, withManualTrigger, withNotificationUrl } from '../../scripts/n8n/examples';
 import {
-	REPO_ROOT,
+	buildPackage,
 	ensureN8nInstalled,
 	parseExecuteOutput,
 	prepareUserFolder,
@@ -49,7 +48,7 @@ describe('example workflows in a real n8n', () => {
 		// An exact N8N_VERSION must be the n8n that runs (a range such as 1.123 resolves to its newest).
 		const requested = process.env.N8N_VERSION;
 		if (requested && /^\d+\.\d+\.\d+$/.test(requested)) expect(runtime.n8nVersion).toBe(requested);
-		execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, stdio: 'inherit' });
+		buildPackage();
 		userFolder = prepareUserFolder();
 		amplitude = await startAmplitudeSandbox({ knobs: { exportDurationMs: 1500 } });
 		batch = await startBatchSandbox();

@@ -3,7 +3,6 @@
  * node waits out a 429 with `Retry-After: 30`: the wait ends within a second of the stop (n8n's
  * `POST /rest/executions/:id/stop`, what the editor's Stop button calls), and no further call is made.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,7 +12,7 @@ import type { ExampleWorkflow } from '../../scripts/n8n/examples';
 import { importAndPublish, sqliteExecutions, startMain, type N8nInstance } from '../../scripts/n8n/instances';
 import { OWNER } from '../../scripts/n8n/launch';
 import { waitFor } from '../../scripts/n8n/processes';
-import { PACKAGE_NAME, REPO_ROOT, ensureN8nInstalled, prepareUserFolder, runN8nCli, type N8nRuntime } from '../../scripts/n8n/runtime';
+import { PACKAGE_NAME, buildPackage, ensureN8nInstalled, prepareUserFolder, runN8nCli, type N8nRuntime } from '../../scripts/n8n/runtime';
 import { CREDENTIAL_IDS, sandboxCredentials } from '../../scripts/n8n/sandbox-credentials';
 
 jest.setTimeout(10 * 60 * 1000);
@@ -62,7 +61,7 @@ describe('a stopped execution in a real n8n', () => {
 
 	beforeAll(async () => {
 		runtime = ensureN8nInstalled();
-		execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, stdio: 'inherit' });
+		buildPackage();
 		userFolder = prepareUserFolder();
 		batch = await startBatchSandbox({ knobs: { indexingDelayMs: 0 } });
 		const credentialsFile = path.join(workDir, 'credentials.json');

@@ -4,7 +4,6 @@
  * that exports exactly the recomputed cohorts into their audiences, and a poll with nothing changed starts
  * no execution and no export. Read from the sandboxes and n8n's database.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,7 +15,7 @@ import { BATCH_SANDBOX_PROJECT_KEY, startBatchSandbox, type BatchSandbox } from 
 import { loadExample } from '../../scripts/n8n/examples';
 import { importAndPublish, isDone, sqliteExecutions, startMain, type N8nInstance } from '../../scripts/n8n/instances';
 import { waitFor } from '../../scripts/n8n/processes';
-import { REPO_ROOT, ensureN8nInstalled, prepareUserFolder, runN8nCli, type N8nRuntime } from '../../scripts/n8n/runtime';
+import { buildPackage, ensureN8nInstalled, prepareUserFolder, runN8nCli, type N8nRuntime } from '../../scripts/n8n/runtime';
 import { sandboxCredentials } from '../../scripts/n8n/sandbox-credentials';
 
 jest.setTimeout(12 * 60 * 1000);
@@ -38,7 +37,7 @@ describe('the Amplitude Trigger example, published in n8n', () => {
 
 	beforeAll(async () => {
 		runtime = ensureN8nInstalled();
-		execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, stdio: 'inherit' });
+		buildPackage();
 		userFolder = prepareUserFolder();
 		amplitude = await startAmplitudeSandbox({ cohorts: [COHORT_A, COHORT_B], knobs: { exportDurationMs: 300 } });
 		batch = await startBatchSandbox();
