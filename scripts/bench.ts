@@ -3,7 +3,7 @@
  * (Get cohort → Upsert, Replace), against a floor doing the same HTTP work in plain Node
  * (scripts/bench-floor.ts); then Sync changes after a 1% membership change.
  *
- *   npm run bench                                  # 1M and 2M: items (1M only), compact, binary
+ *   npm run bench                                  # 1M and 2M: items (1M only), compact (list), compactText, binary
  *   npm run bench -- --quick                       # 100k, for a fast check
  *   npm run bench -- --sizes 2000000 --cases compact,binary
  *   npm run bench -- --repeat 5                    # runs per case (default 3), reported by the median
@@ -12,7 +12,7 @@
  *   npm run bench -- --no-resync
  *   npm run bench -- --real-n8n                    # in a real `n8n start`: published schedule, saved executions
  *   npm run bench -- --real-n8n --quick            # the same at 100,000 members (the e2e test's check)
- *   npm run bench -- --cases compactText           # also: the compact item with its user IDs as one text
+ *   npm run bench -- --cases compactText           # the compact item with its user IDs as one text (Get cohort 1.1's default)
  *
  * --real-n8n (scripts/bench/real-n8n.ts): each output format at each size in a fresh `n8n start` (the pinned
  * n8n of scripts/n8n/install.sh), against the plain-Node floor on n8n's Node in the same run; sync time from
@@ -61,7 +61,7 @@ function readFlags(argv: string[]): Flags {
 	const realN8n = argv.includes('--real-n8n');
 	const sizes = (value('sizes') ?? (quick ? '100000' : '1000000,2000000')).split(',').map(Number);
 	if (sizes.some((size) => !Number.isInteger(size) || size < 1 || size > 2_000_000)) throw new Error('--sizes: whole numbers up to 2000000');
-	const cases = (value('cases') ?? 'items,compact,binary').split(',') as Handover[];
+	const cases = (value('cases') ?? 'items,compact,compactText,binary').split(',') as Handover[];
 	if (cases.some((handover) => !HANDOVERS.includes(handover))) throw new Error(`--cases: ${HANDOVERS.join(', ')}`);
 	// A real-n8n case takes a minute or more: one round unless asked.
 	const repeat = Number(value('repeat') ?? (quick || realN8n ? 1 : 3));

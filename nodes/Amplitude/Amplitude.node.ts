@@ -11,7 +11,9 @@ export class Amplitude implements INodeType {
 		name: 'amplitude',
 		icon: { light: 'file:amplitude.svg', dark: 'file:amplitude.dark.svg' },
 		group: ['input'],
-		version: 1,
+		// 1.1: the compact output's user IDs come as one text by default (see output/compact.ts).
+		version: [1, 1.1],
+		defaultVersion: 1.1,
 		subtitle: '={{ $parameter["operation"] + ": " + $parameter["resource"] }}',
 		description: 'Export Amplitude behavioral cohorts and their members',
 		defaults: { name: 'Amplitude' },

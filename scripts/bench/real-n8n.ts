@@ -275,7 +275,7 @@ export async function realN8nRun(ctx: RealN8nContext, size: number, output: Hand
 
 export const OUTPUT_LABELS: Record<Handover, string> = {
 	items: 'One Item per Member',
-	compact: 'One Item With All User IDs',
-	compactText: 'One Item With All User IDs, as text',
+	compact: 'One Item With All User IDs, as a list',
+	compactText: 'One Item With All User IDs, as text (the default)',
 	binary: 'CSV File',
 };

@@ -12,7 +12,7 @@ const seconds = (ms: number) => (ms / 1000).toFixed(1);
 const mark = (ok: boolean) => (ok ? 'yes' : '**no**');
 
 export function isTargetRow(row: SyncRow): boolean {
-	return row.side === 'n8n' && row.size === TARGET_SIZE && (row.handover === 'compact' || row.handover === 'binary');
+	return row.side === 'n8n' && row.size === TARGET_SIZE && (row.handover === 'compact' || row.handover === 'compactText' || row.handover === 'binary');
 }
 
 export function syncTable(rows: SyncRow[]): string[] {

@@ -1,7 +1,10 @@
 /** The benchmarked workflow: Amplitude Get cohort → Batch Profile Upsert, in one of the hand-over forms. */
 import type { WorkflowJson } from '../../test/harness/workflow-runner';
 
-/** compactText: the compact item with its user IDs as one text, one per line (User IDs As "Text, One per Line"). */
+/**
+ * compact: the compact item with its user IDs as a list (User IDs As "List", node version 1's default);
+ * compactText: as one text, one per line ("Text, One per Line", the default from version 1.1).
+ */
 export type Handover = 'items' | 'compact' | 'compactText' | 'binary';
 
 export const HANDOVERS: readonly Handover[] = ['items', 'compact', 'compactText', 'binary'];
@@ -9,7 +12,7 @@ export const HANDOVERS: readonly Handover[] = ['items', 'compact', 'compactText'
 /** Get cohort's output format for each hand-over, and what it adds to the node's parameters. */
 export const GET_COHORT_OUTPUT: Record<Handover, { outputFormat: 'items' | 'compact' | 'binary'; parameters: Record<string, string> }> = {
 	items: { outputFormat: 'items', parameters: {} },
-	compact: { outputFormat: 'compact', parameters: {} },
+	compact: { outputFormat: 'compact', parameters: { userIdsAs: 'list' } },
 	compactText: { outputFormat: 'compact', parameters: { userIdsAs: 'text' } },
 	binary: { outputFormat: 'binary', parameters: {} },
 };

@@ -1,7 +1,8 @@
 /**
  * Get cohort's compact output, through n8n's engine against the Amplitude sandbox: the user IDs as a list
- * (the default, unchanged) or, with User IDs As "Text, One per Line", as one text with each ID on its own
- * line (what n8n saves far more cheaply at millions of IDs: issue #13).
+ * (node version 1's default, unchanged for saved workflows) or, with User IDs As "Text, One per Line" (the
+ * default from version 1.1), as one text with each ID on its own line (what n8n saves far more cheaply at
+ * millions of IDs: issue #13).
  */
 import type { IDataObject, INodeExecutionData, NodeExecutionHint } from 'n8n-workflow';
 
@@ -25,15 +26,15 @@ beforeEach(async () => {
 });
 afterEach(async () => await sb.close());
 
-async function runCompact(cohortId: string, extra: IDataObject = {}): Promise<WorkflowRunResult> {
+async function runCompact(cohortId: string, extra: IDataObject = {}, typeVersion = 1): Promise<WorkflowRunResult> {
 	const parameters = { cohort: byId(cohortId), outputFormat: 'compact', options: fastPolling, ...extra };
-	return await runWorkflow(amplitudeWorkflow(parameters), {
+	return await runWorkflow(amplitudeWorkflow(parameters, { typeVersion }), {
 		credentials: { amplitudeCohortsApi: { apiKey: sb.apiKey, secretKey: sb.secretKey, region: 'custom', baseUrl: `${sb.url}/` } },
 	});
 }
 
-async function compactItem(cohortId: string, extra: IDataObject = {}): Promise<INodeExecutionData> {
-	const items = outputOf(await runCompact(cohortId, extra));
+async function compactItem(cohortId: string, extra: IDataObject = {}, typeVersion = 1): Promise<INodeExecutionData> {
+	const items = outputOf(await runCompact(cohortId, extra, typeVersion));
 	expect(items).toHaveLength(1);
 	return items[0];
 }
@@ -49,10 +50,16 @@ async function identified(cohortId: string): Promise<{ members: number; userIds:
 }
 
 describe('compact output: User IDs As', () => {
-	it('gives the user IDs as a list by default, as before', async () => {
+	it('node version 1 (saved workflows): gives the user IDs as a list by default, as before', async () => {
 		const item = await compactItem('def456');
 		const { members, userIds } = await identified('def456');
 		expect(item.json).toMatchObject({ cohortId: 'def456', memberCount: members, anonymousCount: members - userIds.length, userIds });
+	});
+
+	it('node version 1.1 (a node added now): gives them as one text by default, and as a list when asked', async () => {
+		const { userIds } = await identified('def456');
+		expect((await compactItem('def456', {}, 1.1)).json.userIds).toBe(userIds.map((id) => `${id}\n`).join(''));
+		expect((await compactItem('def456', { userIdsAs: 'list' }, 1.1)).json.userIds).toEqual(userIds);
 	});
 
 	it('gives them as one text, each ID on its own line ended by a line break, with "Text, One per Line"', async () => {

@@ -12,26 +12,41 @@ import { emptyCounts, type MemberCounts } from './counts';
 
 export type UserIdsForm = 'list' | 'text';
 
+const userIdsAsOptions: INodeProperties['options'] = [
+	{
+		name: 'List',
+		value: 'list',
+		description: 'An array of user IDs in the field userIds: what expressions, Split Out and Code nodes expect',
+	},
+	{
+		name: 'Text, One per Line',
+		value: 'text',
+		description:
+			"One text with a user ID per line in the field userIds: n8n saves the execution with far less memory (above ~1,000,000 members). Batch's Upsert reads both.",
+	},
+];
+
+/**
+ * Version 1 gives a list unless told otherwise, and keeps doing so for saved workflows. From version 1.1
+ * the text is the default: this output is chosen for big cohorts, and the list is what n8n cannot save
+ * cheaply (at 2,000,000 members, hundreds of MB more memory per production execution).
+ */
 export const compactProperties: INodeProperties[] = [
 	{
 		displayName: 'User IDs As',
 		name: 'userIdsAs',
 		type: 'options',
 		default: 'list',
-		displayOptions: { show: { outputFormat: ['compact'] } },
-		options: [
-			{
-				name: 'List',
-				value: 'list',
-				description: 'An array of user IDs in the field userIds: what expressions, Split Out and Code nodes expect',
-			},
-			{
-				name: 'Text, One per Line',
-				value: 'text',
-				description:
-					"One text with a user ID per line in the field userIds: n8n saves the execution with far less memory (above ~1,000,000 members). Batch's Upsert reads both.",
-			},
-		],
+		displayOptions: { show: { outputFormat: ['compact'], '@version': [1] } },
+		options: userIdsAsOptions,
+	},
+	{
+		displayName: 'User IDs As',
+		name: 'userIdsAs',
+		type: 'options',
+		default: 'text',
+		displayOptions: { show: { outputFormat: ['compact'], '@version': [{ _cnd: { gte: 1.1 } }] } },
+		options: userIdsAsOptions,
 	},
 ];
 

@@ -61,7 +61,7 @@ const properties: INodeProperties[] = [
 			{
 				name: 'One Item With All User IDs',
 				value: 'compact',
-				description: "The cohort's details and an array of its members' user IDs: for big cohorts",
+				description: "The cohort's details and its members' user IDs, as one text or a list (see User IDs As): for big cohorts",
 			},
 			{
 				name: 'CSV File',
@@ -312,7 +312,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, output
 			const exportInfo = { thisMonth: guard.exportsThisMonth(), resumed: resumed !== undefined };
 			output.push({ json: agentSummaryJson(summary, collected, agent, exportInfo), pairedItem });
 		} else if (format === 'compact') {
-			const userIdsAs = this.getNodeParameter('userIdsAs', itemIndex, 'list') as UserIdsForm;
+			const userIdsAs = this.getNodeParameter('userIdsAs', itemIndex) as UserIdsForm;
 			const { userIds, ...compactCounts } = await collectCompactUserIds(members, userIdsAs, { node: this.getNode(), itemIndex });
 			hintSavingOfIdList(this, userIds);
 			counts = compactCounts;
