@@ -261,6 +261,30 @@ describe('readCsvColumns', () => {
 	});
 });
 
+describe('slices: a piece that is not all ASCII', () => {
+	it('reads a non-ASCII quoted value as UTF-8 wherever it sits in the piece, at any alignment of the piece in memory', () => {
+		// The fast path for all-ASCII pieces checks the bytes four at a time where aligned, one at a time at both ends.
+		for (let offset = 0; offset < 4; offset++) {
+			for (let padding = 0; padding < 9; padding++) {
+				// Without a last line break, the value's two bytes can be the piece's last three but one.
+				const csv = `"id","name"\n"${'x'.repeat(padding)}","é"${padding % 2 === 0 ? '\n' : ''}`;
+				const memory = Buffer.alloc(offset + Buffer.byteLength(csv) + 4);
+				memory.write(csv, offset);
+				const piece = memory.subarray(offset, offset + Buffer.byteLength(csv));
+				const rows: string[][] = [];
+				const reader = new CsvColumnReader(
+					(header) => header.map((_, index) => index),
+					(values) => rows.push([...values]),
+					{ slices: true },
+				);
+				reader.push(piece);
+				reader.finish();
+				expect({ offset, padding, rows }).toEqual({ offset, padding, rows: [['x'.repeat(padding), 'é']] });
+			}
+		}
+	});
+});
+
 describe('CsvColumnReader.end', () => {
 	function read(csv: string) {
 		const calls: string[] = [];
