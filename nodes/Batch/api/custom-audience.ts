@@ -15,7 +15,7 @@ import {
 	type NewAudience,
 	type WriteResult,
 } from '../sync/types';
-import { indexingTokenOf, sendOnce, type CallDetails, type HttpAnswer, type RequestContext } from './http';
+import { indexingTokenOf, jsonBody, sendOnce, type CallDetails, type HttpAnswer, type RequestContext } from './http';
 
 const CUSTOM_AUDIENCE_CREDENTIAL = 'batchApi';
 
@@ -122,18 +122,22 @@ export class CustomAudienceApi implements AudienceApi {
 		return {};
 	}
 
-	async update(name: string, changes: MemberChange[]): Promise<WriteResult> {
+	/** Not async, like replace: the change objects die once their bytes exist (see jsonBody). */
+	update(name: string, changes: MemberChange[]): Promise<WriteResult> {
 		const ids = changes.map((change) =>
 			change.action === 'add' ? { action: 'add', ...this.entry(change.member) } : { action: 'remove', id: change.member.id },
 		);
 		// 1.0 requires the type on updates; 1.1 accepts it when it matches.
-		const body = { type: this.audienceType, ids };
-		return indexingTokenOf(await this.call({ method: 'PATCH', what: `Update audience "${name}"`, name, body }));
+		return this.write('PATCH', `Update audience "${name}"`, name, jsonBody({ type: this.audienceType, ids }));
 	}
 
-	async replace(name: string, members: AudienceMember[]): Promise<WriteResult> {
-		const body = { type: this.audienceType, ids: members.map((member) => this.entry(member)) };
-		return indexingTokenOf(await this.call({ method: 'PUT', what: `Replace audience "${name}"`, name, body }));
+	replace(name: string, members: AudienceMember[]): Promise<WriteResult> {
+		const body = jsonBody({ type: this.audienceType, ids: members.map((member) => this.entry(member)) });
+		return this.write('PUT', `Replace audience "${name}"`, name, body);
+	}
+
+	private async write(method: IHttpRequestMethods, what: string, name: string, body: Buffer): Promise<WriteResult> {
+		return indexingTokenOf(await this.call({ method, what, name, body }));
 	}
 
 	private entry(member: AudienceMember): IDataObject {

@@ -15,7 +15,7 @@ import {
 	type NewAudience,
 	type WriteResult,
 } from '../sync/types';
-import { indexingTokenOf, sendOnce, type CallDetails, type HttpAnswer, type RequestContext } from './http';
+import { indexingTokenOf, jsonBody, sendOnce, type CallDetails, type HttpAnswer, type RequestContext } from './http';
 
 const PROFILE_AUDIENCES_CREDENTIAL = 'batchProfileApi';
 
@@ -101,16 +101,20 @@ export class ProfileAudiencesApi implements AudienceApi {
 		return indexingTokenOf(await this.call({ route: 'create', what: `Create audience "${name}"`, body }));
 	}
 
-	async update(name: string, changes: MemberChange[]): Promise<WriteResult> {
+	/** Not async, like replace: the change objects die once their bytes exist (see jsonBody). */
+	update(name: string, changes: MemberChange[]): Promise<WriteResult> {
 		const ids = changes.map((change) =>
 			change.action === 'add' ? { action: 'add', ...entry(change.member) } : { action: 'remove', id: change.member.id },
 		);
-		return indexingTokenOf(await this.call({ route: 'update', what: `Update audience "${name}"`, body: { name, ids } }));
+		return this.write('update', `Update audience "${name}"`, jsonBody({ name, ids }));
 	}
 
-	async replace(name: string, members: AudienceMember[]): Promise<WriteResult> {
-		const body = { name, ids: members.map(entry) };
-		return indexingTokenOf(await this.call({ route: 'replace', what: `Replace audience "${name}"`, body }));
+	replace(name: string, members: AudienceMember[]): Promise<WriteResult> {
+		return this.write('replace', `Replace audience "${name}"`, jsonBody({ name, ids: members.map(entry) }));
+	}
+
+	private async write(route: Route, what: string, body: Buffer): Promise<WriteResult> {
+		return indexingTokenOf(await this.call({ route, what, body }));
 	}
 
 	private async call(call: Call): Promise<HttpAnswer> {

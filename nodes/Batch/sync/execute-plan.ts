@@ -89,20 +89,24 @@ function describe(chunk: PlannedChunk, status: ChunkStatus): ChunkOutcome {
 	return { index: chunk.index, action: chunk.action, size: chunk.ids.length, status };
 }
 
-/** Builds the chunk's body only when it is sent, so at most `concurrency` bodies exist at once. */
-async function writeChunk(
+/**
+ * Builds the chunk's body only when it is sent, so at most `concurrency` bodies exist at once. Not async:
+ * its frame would keep the member objects alive during the network wait (the adapter turns them into
+ * bytes before it waits).
+ */
+function writeChunk(
 	api: AudienceApi,
 	name: string,
 	chunk: PlannedChunk,
 	extrasOf: (id: string) => MemberExtras | undefined,
 ): Promise<WriteResult> {
 	const member = (id: string): AudienceMember => ({ id, ...extrasOf(id) });
-	if (chunk.action === 'replace') return await api.replace(name, chunk.ids.map(member));
+	if (chunk.action === 'replace') return api.replace(name, chunk.ids.map(member));
 	const changes: MemberChange[] =
 		chunk.action === 'add'
 			? chunk.ids.map((id) => ({ action: 'add', member: member(id) }))
 			: chunk.ids.map((id) => ({ action: 'remove', member: { id } }));
-	return await api.update(name, changes);
+	return api.update(name, changes);
 }
 
 /** Runs `worker` over `items`, at most `concurrency` at a time, starting none once `shouldStop` says so. */

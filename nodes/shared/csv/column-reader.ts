@@ -71,6 +71,8 @@ export type CsvEnd =
 
 const OPEN_QUOTE_PROBLEM = 'Quoted field not closed before the end of the input (is the file truncated?)';
 
+const NO_HEADER: string[] = [];
+
 /** Says that the bytes end inside a row: parse again from its start once more bytes have come. */
 const INCOMPLETE = -1;
 
@@ -157,7 +159,8 @@ class ColumnScanner {
 	private row(bytes: Buffer, start: number, final: boolean): number {
 		const length = bytes.length;
 		const rowLine = this.line;
-		const header: string[] = [];
+		// Only the header row fills it: a data row gets the shared empty one (a fresh array per row adds up).
+		const header: string[] = this.header ? [] : NO_HEADER;
 		let at = start;
 		let field = 0;
 		for (;; field++) {
