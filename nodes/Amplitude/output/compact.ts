@@ -45,7 +45,7 @@ export const compactProperties: INodeProperties[] = [
 		name: 'userIdsAs',
 		type: 'options',
 		default: 'text',
-		displayOptions: { show: { outputFormat: ['compact'], '@version': [{ _cnd: { gte: 1.1 } }] } },
+		displayOptions: { show: { outputFormat: ['compact'], '@version': [1.1] } },
 		options: userIdsAsOptions,
 	},
 ];

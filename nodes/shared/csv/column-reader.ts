@@ -109,8 +109,8 @@ class ColumnScanner {
 
 	/**
 	 * With `slices`, when the piece is all ASCII: quoted fields are found with the string's indexOf
-	 * (much faster than a byte loop), and `nextLineFeed` caches the first line feed at or after
-	 * `lineFeedFrom`, so the line count costs one search per row rather than one per field.
+	 * (much faster than a byte loop), and `nextLineFeed` keeps the next line feed's position, so counting
+	 * lines costs one search per row rather than one per field.
 	 */
 	private asciiText = false;
 
