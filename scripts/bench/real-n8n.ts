@@ -87,7 +87,7 @@ export interface RealN8nContext {
 export const workflowIdOf = (output: Handover, size: number) => `bench${output}${size}`;
 
 /** Builds and installs the package, then prepares the template user folder every case starts from. */
-/** The schedule workflow of one case; compactText sets the compact output's User IDs As "Text, One per Line". */
+/** The schedule workflow of one case; compactText is a version 1.1 Get cohort, whose compact output gives its user IDs as text by default. */
 function caseWorkflow(output: Handover, size: number) {
 	const workflow = syncWorkflow({
 		id: workflowIdOf(output, size),
@@ -100,6 +100,7 @@ function caseWorkflow(output: Handover, size: number) {
 	});
 	const getCohort = workflow.nodes.find((node) => node.name === 'Get cohort')!;
 	getCohort.parameters = { ...getCohort.parameters, ...GET_COHORT_OUTPUT[output].parameters };
+	getCohort.typeVersion = GET_COHORT_OUTPUT[output].typeVersion;
 	return workflow;
 }
 

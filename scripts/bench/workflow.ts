@@ -10,11 +10,15 @@ export type Handover = 'items' | 'compact' | 'compactText' | 'binary';
 export const HANDOVERS: readonly Handover[] = ['items', 'compact', 'compactText', 'binary'];
 
 /** Get cohort's output format for each hand-over, and what it adds to the node's parameters. */
-export const GET_COHORT_OUTPUT: Record<Handover, { outputFormat: 'items' | 'compact' | 'binary'; parameters: Record<string, string> }> = {
-	items: { outputFormat: 'items', parameters: {} },
-	compact: { outputFormat: 'compact', parameters: { userIdsAs: 'list' } },
-	compactText: { outputFormat: 'compact', parameters: { userIdsAs: 'text' } },
-	binary: { outputFormat: 'binary', parameters: {} },
+export const GET_COHORT_OUTPUT: Record<
+	Handover,
+	{ outputFormat: 'items' | 'compact' | 'binary'; parameters: Record<string, string>; typeVersion: number }
+> = {
+	items: { outputFormat: 'items', parameters: {}, typeVersion: 1 },
+	compact: { outputFormat: 'compact', parameters: { userIdsAs: 'list' }, typeVersion: 1 },
+	// The text by default, as a node added in the editor today gets it.
+	compactText: { outputFormat: 'compact', parameters: {}, typeVersion: 1.1 },
+	binary: { outputFormat: 'binary', parameters: {}, typeVersion: 1 },
 };
 
 export interface WorkflowSettings {
@@ -42,7 +46,7 @@ export function benchWorkflow(settings: WorkflowSettings): WorkflowJson {
 				id: '2',
 				name: 'Get cohort',
 				type: 'n8n-nodes-amplitude-batch.amplitude',
-				typeVersion: 1,
+				typeVersion: GET_COHORT_OUTPUT[settings.handover].typeVersion,
 				position: [220, 0],
 				parameters: {
 					resource: 'cohort',
