@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- --real-n8n --quick` runs to the end and prints a sane table: the floor and the three
- * output formats, each in a real `n8n start` with a published schedule, at 100,000 members. Figures are
+ * output formats (the compact one in both its forms, a list and a text), each in a real `n8n start` with a
+ * published schedule, at 100,000 members. Figures are
  * not judged here (performance is the bench's job); what is checked is that each one was really measured:
  * times, RSS, and where each format's data went (the database for per-member and compact outputs, the
  * binary data folder for the CSV File).
@@ -56,7 +57,8 @@ describe('npm run bench -- --real-n8n --quick', () => {
 		expect(rows.map((row) => row.label)).toEqual([
 			expect.stringMatching(/^floor \(plain Node\)/),
 			'n8n start, One Item per Member',
-			'n8n start, One Item With All User IDs',
+			'n8n start, One Item With All User IDs, as a list',
+			'n8n start, One Item With All User IDs, as text (the default)',
 			'n8n start, CSV File',
 		]);
 		const [floor, ...n8n] = rows;
@@ -76,13 +78,16 @@ describe('npm run bench -- --real-n8n --quick', () => {
 			expect(row.number('n8n peak RSS MB')).toBeGreaterThanOrEqual(row.number('n8n idle RSS MB') - 5);
 			expect(row.number('requests')).toBeGreaterThan(10);
 		}
-		const [items, compact, csv] = n8n;
+		const [items, compact, compactText, csv] = n8n;
 		// One item per member: each one saved in the database (over 100 bytes each), nothing in binary data.
 		expect(items.bytes('n8n database growth')).toBeGreaterThan(identified * 100);
 		expect(items.bytes('binary data growth')).toBe(0);
 		// All ids in one item: the ids alone (about 17 bytes each in JSON) are saved.
 		expect(compact.bytes('n8n database growth')).toBeGreaterThan(identified * 15);
 		expect(compact.bytes('n8n database growth')).toBeLessThan(items.bytes('n8n database growth'));
+		// As one text: the ids and a newline each (about 12 bytes), saved as one string, less than the list.
+		expect(compactText.bytes('n8n database growth')).toBeGreaterThan(identified * 10);
+		expect(compactText.bytes('n8n database growth')).toBeLessThan(compact.bytes('n8n database growth'));
 		// The CSV File: a few KB in the database, the file (about 35 bytes a member) in the binary data folder.
 		expect(csv.bytes('n8n database growth')).toBeLessThan(100_000);
 		expect(csv.bytes('binary data growth')).toBeGreaterThan(identified * 20);

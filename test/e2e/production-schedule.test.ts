@@ -1,8 +1,10 @@
 /**
- * Production runs as users have them: a Schedule Trigger workflow (every 10 s) → Get cohort (one item with
+ * Production runs as users have them: a Schedule Trigger workflow (every 15 s) → Get cohort (one item with
  * all ids) → Batch Profile Upsert (Sync Changes), published with `n8n publish:workflow` before `n8n start`,
  * fired by n8n's own schedule, each execution saved in n8n's database. The test changes the sandbox between
- * runs and reads each run's end from n8n's database, then asserts what reached Batch:
+ * runs (when none is under way and the next is not about to start, so the next run is the first to see the
+ * change, however busy the machine) and reads each run's end from n8n's database, then asserts what reached
+ * Batch:
  *   run 1 fills the audience; run 2 (cohort unchanged) sends no write; run 3 (1% of the cohort replaced)
  *   sends exactly that change; a manual test run of a copy of the workflow puts another cohort in the same
  *   audience, and run 4 repairs it; an outside edit replaces the audience's ids (same size), and run 5
@@ -28,7 +30,7 @@ jest.setTimeout(10 * 60 * 1000);
 const AUDIENCE = 'prod_schedule_audience';
 const PRODUCTION_ID = 'prodScheduleSync';
 const MANUAL_ID = 'prodScheduleManualCopy';
-const EVERY_SECONDS = 10;
+const EVERY_SECONDS = 15;
 const COHORT_A: CohortSpec = { id: 'prodA', name: 'Production cohort A', size: 1000, anonymousRatio: 0, churn: 0.01, revision: 0 };
 /** Same size as A, other members: what a manual test run of another cohort leaves in the audience. */
 const COHORT_B: CohortSpec = { id: 'prodB', name: 'Manual test cohort B', size: 1000, anonymousRatio: 0, seed: 424242 };
@@ -121,10 +123,33 @@ describe('a published Schedule Trigger workflow under n8n start', () => {
 			{ timeoutMs: (EVERY_SECONDS + 45) * 1000, intervalMs: 300, describe: () => main?.output().slice(-3000) ?? '' },
 		);
 		expect(execution.status).toBe('success');
-		// One run at a time: the schedule fires every 10 s and a run takes a few seconds.
+		// One run at a time: the schedule fires every 15 s and a run takes a few seconds.
 		const next = (await executions(PRODUCTION_ID)).filter((row) => row.mode === 'trigger')[n];
 		if (next) expect(toMs(next.startedAt!)).toBeGreaterThan(toMs(execution.stoppedAt!));
 		return { execution, writes: writesDuring(execution) };
+	};
+
+	/**
+	 * Waits for a moment between two production runs (none under way, the next one due in `gapMs` or more:
+	 * runs fire every EVERY_SECONDS from the last one's start), then makes `change` and returns the number the
+	 * next run will have: that run, and not one already under way on a busy machine, is the first to see it.
+	 */
+	const betweenRuns = async (change: () => unknown, gapMs = 2000): Promise<number> => {
+		let count = 0;
+		await waitFor(
+			`${gapMs} ms between two production runs`,
+			async () => {
+				const runs = (await executions(PRODUCTION_ID)).filter((row) => row.mode === 'trigger');
+				if (runs.length === 0 || !runs.every(isDone)) return undefined;
+				// (Past it, the run it started may not be in the database yet: then wait for it.)
+				const nextDue = toMs(runs[runs.length - 1].startedAt!) + EVERY_SECONDS * 1000;
+				count = runs.length;
+				return nextDue - Date.now() >= gapMs ? true : undefined;
+			},
+			{ timeoutMs: (4 * EVERY_SECONDS + 30) * 1000, intervalMs: 100, describe: () => main?.output().slice(-3000) ?? '' },
+		);
+		await change();
+		return count + 1;
 	};
 
 	const changeCohortA = (revision: number) =>
@@ -145,19 +170,21 @@ describe('a published Schedule Trigger workflow under n8n start', () => {
 		expect(audienceIds()).toEqual(cohort0);
 
 		// Run 3: 1% of the cohort replaced: only those who entered and who left are sent.
-		changeCohortA(1);
+		const third = await betweenRuns(() => changeCohortA(1));
 		const cohort1 = await identified(COHORT_A.id);
 		const entered = cohort1.filter((id) => !cohort0.includes(id));
 		const left = cohort0.filter((id) => !cohort1.includes(id));
 		expect(entered.length).toBe(10);
-		const run3 = await productionRun(3);
+		const run3 = await productionRun(third);
 		expect(run3.writes.replaced).toEqual([]);
 		expect(run3.writes.added).toEqual(entered);
 		expect(run3.writes.removed).toEqual(left);
 		expect(audienceIds()).toEqual(cohort1);
 
 		// A manual test run ("Execute workflow" in the editor) of a copy of the workflow on cohort B, same audience.
-		const manual = await runManually(main.url!, MANUAL_ID);
+		// Started between two production runs, with time to end before the next one.
+		let manual = { executionId: '' };
+		const fourth = await betweenRuns(async () => (manual = await runManually(main!.url!, MANUAL_ID)), (EVERY_SECONDS - 6) * 1000);
 		const manualRun = await waitFor('the manual run to end', async () => {
 			const row = (await executions(MANUAL_ID)).find((candidate) => candidate.id === manual.executionId);
 			return row && isDone(row) ? row : undefined;
@@ -166,19 +193,19 @@ describe('a published Schedule Trigger workflow under n8n start', () => {
 		expect(audienceIds()).toEqual(await identified(COHORT_B.id));
 
 		// Run 4: cohort A unchanged, but the audience holds B: the run must put A back.
-		const run4 = await productionRun(4);
+		const run4 = await productionRun(fourth);
 		expect(toMs(run4.execution.startedAt!)).toBeGreaterThanOrEqual(toMs(manualRun.stoppedAt!));
 		expect(audienceIds()).toEqual(cohort1);
 
 		// An outside edit (the dashboard, another tool): same size, other ids.
-		batch.seedProjectAudience(BATCH_SANDBOX_PROJECT_KEY, { name: AUDIENCE, ids: cohort1.map((id) => `outside-${id}`) });
+		const fifth = await betweenRuns(() => batch.seedProjectAudience(BATCH_SANDBOX_PROJECT_KEY, { name: AUDIENCE, ids: cohort1.map((id) => `outside-${id}`) }));
 		expect(audienceIds()).toHaveLength(cohort1.length);
-		const run5 = await productionRun(5);
+		const run5 = await productionRun(fifth);
 		expect(run5.writes.calls.length).toBeGreaterThan(0);
 		expect(audienceIds()).toEqual(cohort1);
 
 		// Run 6: nothing changed since the repair: no write, no false alarm.
-		const run6 = await productionRun(6);
+		const run6 = await productionRun(fifth + 1);
 		expect(run6.writes.calls).toEqual([]);
 		expect(audienceIds()).toEqual(cohort1);
 	});
