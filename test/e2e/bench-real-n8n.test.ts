@@ -1,10 +1,9 @@
 /**
  * `npm run bench -- --real-n8n --quick` runs to the end and prints a sane table: the floor and the three
  * output formats (the compact one in both its forms, a list and a text), each in a real `n8n start` with a
- * published schedule, at 100,000 members. Figures are
- * not judged here (performance is the bench's job); what is checked is that each one was really measured:
- * times, RSS, and where each format's data went (the database for per-member and compact outputs, the
- * binary data folder for the CSV File).
+ * published schedule, at 100,000 members. Figures are not judged here (performance is the bench's job);
+ * what is checked is that each one was really measured: times, RSS, and where each format's data went (the
+ * database for per-member and compact outputs, the binary data folder for the CSV File).
  */
 import { spawnSync } from 'node:child_process';
 
