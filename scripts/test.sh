@@ -17,7 +17,8 @@ if (($#)) && [[ "$1" != e2e ]]; then exec npx jest --runInBand "$@"; fi
 only_e2e=$([[ "${1:-}" == e2e ]] && echo 1 || echo 0)
 
 # Lane 1: the files that mostly wait (the Amplitude Trigger's polls, the schedules, the 30 s Retry-After)
-# and the CLI runs; lane 2: every other end-to-end file, so a new one is never left out. About 8 minutes each.
+# and the CLI runs; lane 2: every other end-to-end file, so a new one is never left out. 9-10 minutes each
+# on the project's 2-core machine, next to the unit and workflow tests (6 minutes there).
 LANE1='test/e2e/(trigger-published|stop-retry-wait|production-schedule|real-n8n)\.test\.ts$'
 
 logs="$(mktemp -d "${TMPDIR:-/tmp}/npm-test-XXXXXX")"
