@@ -1,4 +1,10 @@
-import type { IAuthenticateGeneric, ICredentialTestRequest, ICredentialType, INodeProperties } from 'n8n-workflow';
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentialTestRequest,
+	ICredentialType,
+	IHttpRequestOptions,
+	INodeProperties,
+} from 'n8n-workflow';
 
 /**
  * Amplitude project keys, used as HTTP Basic auth (user = API key, password = secret key).
@@ -58,12 +64,10 @@ export class AmplitudeCohortsApi implements ICredentialType {
 		},
 	];
 
-	authenticate: IAuthenticateGeneric = {
-		type: 'generic',
-		properties: {
-			auth: { username: '={{$credentials.apiKey}}', password: '={{$credentials.secretKey}}' },
-		},
-	};
+	/** A function, like the Batch credentials' (see there why): no expression evaluated per request. */
+	async authenticate(credentials: ICredentialDataDecryptedObject, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
+		return { ...requestOptions, auth: { username: String(credentials.apiKey ?? ''), password: String(credentials.secretKey ?? '') } };
+	}
 
 	test: ICredentialTestRequest = {
 		request: {

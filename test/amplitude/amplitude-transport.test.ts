@@ -36,13 +36,17 @@ describe('amplitudeBaseUrl', () => {
 describe('AmplitudeCohortsApi credential', () => {
 	const credential = new AmplitudeCohortsApi();
 
-	it('has the decided fields and authenticates with HTTP Basic', () => {
+	it('has the decided fields, the secret one hidden', () => {
 		expect(credential.name).toBe('amplitudeCohortsApi');
 		expect(credential.properties.map((property) => property.name)).toEqual(['apiKey', 'secretKey', 'region', 'baseUrl']);
 		expect(credential.properties.find((property) => property.name === 'secretKey')?.typeOptions?.password).toBe(true);
-		expect(credential.authenticate).toEqual({
-			type: 'generic',
-			properties: { auth: { username: '={{$credentials.apiKey}}', password: '={{$credentials.secretKey}}' } },
+	});
+
+	it('adds HTTP Basic auth from the keys, keeping the request as it was', async () => {
+		const request = { url: 'https://amplitude.com/api/3/cohorts', headers: { Accept: 'application/json' } };
+		expect(await credential.authenticate({ apiKey: 'the-api-key', secretKey: 'the-secret' }, request)).toEqual({
+			...request,
+			auth: { username: 'the-api-key', password: 'the-secret' },
 		});
 	});
 

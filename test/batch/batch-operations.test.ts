@@ -1,5 +1,5 @@
 /** Get, Get Many, Delete and Remove Members on both nodes, Batch Profile's Upsert specifics, and the audience pickers. */
-import type { IDataObject, IHttpRequestOptions, ILoadOptionsFunctions } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IDataObject, IHttpRequestOptions, ILoadOptionsFunctions } from 'n8n-workflow';
 
 import { Batch } from '../../nodes/Batch/Batch.node';
 import { BatchProfile } from '../../nodes/Batch/BatchProfile.node';
@@ -51,6 +51,16 @@ describe('Batch and Batch Profile: audience operations', () => {
 		});
 
 	describe.each(nodes)('$type', (node) => {
+		it('Upsert reads its credential once for all its calls, not once per call', async () => {
+			const upsert = { operation: 'upsert', audience: audience('big'), mode: 'replace', identifierSource: 'listField', listField: 'userIds' };
+			const result = await run(node, upsert, [{ json: { userIds: ids(25_000) } }]);
+			expect(result.status).toBe('success');
+			expect(node.members('big')).toHaveLength(25_000);
+			// view, create, then three writes of up to 10,000 ids
+			expect(sb.log.length).toBeGreaterThanOrEqual(5);
+			expect(result.credentialReads).toEqual({ [node.type === 'batch' ? 'batchApi' : 'batchProfileApi']: 1 });
+		});
+
 		it('Get returns the audience with its size, one item per input item', async () => {
 			node.seed('one', ['a', 'b']);
 			node.seed('two', ['c']);
@@ -169,22 +179,19 @@ describe('Batch and Batch Profile: audience operations', () => {
 	});
 
 	describe('audience pickers and credential tests', () => {
-		/** A load-options context whose HTTP goes through the credential's own authenticate block. */
+		/** A load-options context whose HTTP goes through the credential's own authenticate. */
 		const pickerContext = (credentialType: string, credentials: IDataObject, parameters: IDataObject = {}) => {
-			const auth = (credentialType === 'batchApi' ? new BatchApi() : new BatchProfileApi()).authenticate as {
-				properties: { headers: Record<string, string> };
-			};
-			const resolve = (template: string) => template.replace(/^=/, '').replace(/\{\{\s*\$credentials\.(\w+)\s*\}\}/g, (_m, key: string) => String(credentials[key]));
-			const headers = Object.fromEntries(Object.entries(auth.properties.headers).map(([name, value]) => [name, resolve(value)]));
+			const credential = credentialType === 'batchApi' ? new BatchApi() : new BatchProfileApi();
 			return {
 				getCredentials: async () => credentials,
 				getCurrentNodeParameter: (name: string) => parameters[name],
 				getNode: () => ({ name: 'Picker', type: 'test', typeVersion: 1, parameters: {} }),
 				helpers: {
-					httpRequestWithAuthentication: async (_type: string, options: IHttpRequestOptions) => {
+					httpRequestWithAuthentication: async (_type: string, request: IHttpRequestOptions) => {
+						const options = await credential.authenticate(credentials as ICredentialDataDecryptedObject, request);
 						const url = new URL(options.url);
 						for (const [key, value] of Object.entries(options.qs ?? {})) url.searchParams.set(key, String(value));
-						const response = await fetch(url, { method: options.method, headers: { ...headers, accept: 'application/json' } });
+						const response = await fetch(url, { method: options.method, headers: { ...(options.headers as Record<string, string>), accept: 'application/json' } });
 						const text = await response.text();
 						return { statusCode: response.status, headers: { 'retry-after': response.headers.get('retry-after') ?? undefined }, body: text ? JSON.parse(text) : undefined };
 					},

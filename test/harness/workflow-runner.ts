@@ -64,6 +64,8 @@ export interface WorkflowRunResult {
 	error?: NodeRun['error'];
 	staticData: IDataObject;
 	uiMessages: Array<{ nodeName: string; message: unknown[] }>;
+	/** Reads of each credential type from n8n's store (see TestCredentialsHelper.reads). */
+	credentialReads: Record<string, number>;
 	run: IRun;
 }
 
@@ -137,7 +139,11 @@ export class TestCredentialsHelper extends ICredentialsHelper {
 		return [];
 	}
 
+	/** How many times n8n read and decrypted each credential type (from its database, in a real n8n). */
+	readonly reads: Record<string, number> = {};
+
 	async getDecrypted(_additionalData: unknown, _nodeCredentials: unknown, type: string) {
+		this.reads[type] = (this.reads[type] ?? 0) + 1;
 		const data = this.data[type];
 		if (!data) throw new Error(`The test gave no credentials of type "${type}"`);
 		return withDefaults(this.types[type], data);
@@ -223,9 +229,10 @@ export async function runWorkflow(workflowJson: WorkflowJson, options: RunOption
 	const done = new Promise<IRun>((resolve) => (finished = resolve));
 	hooks.addHandler('workflowExecuteAfter', (run) => finished(run));
 
+	const credentialsHelper = new TestCredentialsHelper(credentialTypes, options.credentials ?? {});
 	const additionalData = {
 		hooks,
-		credentialsHelper: new TestCredentialsHelper(credentialTypes, options.credentials ?? {}),
+		credentialsHelper,
 		executionId: 'test-execution',
 		instanceBaseUrl: 'http://localhost:5678/',
 		restApiUrl: 'http://localhost:5678/rest',
@@ -296,6 +303,7 @@ export async function runWorkflow(workflowJson: WorkflowJson, options: RunOption
 		// A plain copy of what n8n would persist (the live object is a change-tracking proxy).
 		staticData: JSON.parse(JSON.stringify(workflow.staticData)) as IDataObject,
 		uiMessages,
+		credentialReads: { ...credentialsHelper.reads },
 		run,
 	};
 }

@@ -3,7 +3,7 @@
  * (Installation IDs, the only ones that take attributes and tags). The app's API key sits in the URL path;
  * this is the only place that builds these URLs.
  */
-import type { IDataObject, IHttpRequestMethods } from 'n8n-workflow';
+import type { ICredentialsDecrypted, IDataObject, IHttpRequestMethods } from 'n8n-workflow';
 
 import {
 	parseAudienceView,
@@ -15,7 +15,7 @@ import {
 	type NewAudience,
 	type WriteResult,
 } from '../sync/types';
-import { indexingTokenOf, jsonBody, sendOnce, type CallDetails, type HttpAnswer, type RequestContext } from './http';
+import { indexingTokenOf, jsonBody, readCredential, sendOnce, type CallDetails, type HttpAnswer, type RequestContext } from './http';
 
 const CUSTOM_AUDIENCE_CREDENTIAL = 'batchApi';
 
@@ -56,7 +56,7 @@ export class CustomAudienceApi implements AudienceApi {
 
 	/** Reads the app's credential; the identifier type decides the API version and the audience type. */
 	static async connect(ctx: RequestContext, identifierType: IdentifierType): Promise<CustomAudienceApi> {
-		const data = await ctx.getCredentials<AppCredentials>(CUSTOM_AUDIENCE_CREDENTIAL);
+		const { data, credential } = await readCredential<AppCredentials>(ctx, CUSTOM_AUDIENCE_CREDENTIAL);
 		return new CustomAudienceApi(
 			ctx,
 			{
@@ -64,6 +64,7 @@ export class CustomAudienceApi implements AudienceApi {
 				restApiKey: String(data.restApiKey ?? ''),
 				baseUrl: String(data.baseUrl || 'https://api.batch.com').replace(/\/+$/, ''),
 			},
+			credential,
 			identifierType,
 		);
 	}
@@ -71,6 +72,7 @@ export class CustomAudienceApi implements AudienceApi {
 	private constructor(
 		private readonly ctx: RequestContext,
 		private readonly credentials: AppCredentials,
+		private readonly credential: ICredentialsDecrypted,
 		identifierType: IdentifierType,
 	) {
 		const identifier = IDENTIFIER_TYPES[identifierType] ?? IDENTIFIER_TYPES.customUserId;
@@ -153,7 +155,13 @@ export class CustomAudienceApi implements AudienceApi {
 		return await sendOnce(
 			this.ctx,
 			{ method: call.method, url: `${baseUrl}/${this.version}/${encodeURIComponent(apiKey)}/custom-audience${path}`, qs: call.qs, body: call.body },
-			{ credentialType: CUSTOM_AUDIENCE_CREDENTIAL, secrets: this.secrets, what: call.what, acceptStatuses: call.acceptStatuses },
+			{
+				credentialType: CUSTOM_AUDIENCE_CREDENTIAL,
+				credential: this.credential,
+				secrets: this.secrets,
+				what: call.what,
+				acceptStatuses: call.acceptStatuses,
+			},
 		);
 	}
 }

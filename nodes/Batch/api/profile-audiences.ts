@@ -3,7 +3,7 @@
  * (the only type it documents; answers spell it CUSTOM_ID), attributes on added ids, no tags. This is the
  * only place that builds these URLs.
  */
-import type { IDataObject } from 'n8n-workflow';
+import type { ICredentialsDecrypted, IDataObject } from 'n8n-workflow';
 
 import {
 	parseAudienceView,
@@ -15,7 +15,7 @@ import {
 	type NewAudience,
 	type WriteResult,
 } from '../sync/types';
-import { indexingTokenOf, jsonBody, sendOnce, type CallDetails, type HttpAnswer, type RequestContext } from './http';
+import { indexingTokenOf, jsonBody, readCredential, sendOnce, type CallDetails, type HttpAnswer, type RequestContext } from './http';
 
 const PROFILE_AUDIENCES_CREDENTIAL = 'batchProfileApi';
 
@@ -49,17 +49,20 @@ export class ProfileAudiencesApi implements AudienceApi {
 
 	static async connect(ctx: RequestContext): Promise<ProfileAudiencesApi> {
 		// The field is named projectApiKey (a name both lint rule sets agree is a secret); shown as "Project Key".
-		const data = await ctx.getCredentials<{ projectApiKey?: string; restApiKey?: string; baseUrl?: string }>(PROFILE_AUDIENCES_CREDENTIAL);
-		return new ProfileAudiencesApi(ctx, {
+		type Stored = { projectApiKey?: string; restApiKey?: string; baseUrl?: string };
+		const { data, credential } = await readCredential<Stored>(ctx, PROFILE_AUDIENCES_CREDENTIAL);
+		const credentials = {
 			projectApiKey: String(data.projectApiKey ?? '').trim(),
 			restApiKey: String(data.restApiKey ?? ''),
 			baseUrl: String(data.baseUrl || 'https://api.batch.com').replace(/\/+$/, ''),
-		});
+		};
+		return new ProfileAudiencesApi(ctx, credentials, credential);
 	}
 
 	private constructor(
 		private readonly ctx: RequestContext,
 		private readonly credentials: ProjectCredentials,
+		private readonly credential: ICredentialsDecrypted,
 	) {}
 
 	get accountKey(): string {
@@ -122,7 +125,13 @@ export class ProfileAudiencesApi implements AudienceApi {
 		return await sendOnce(
 			this.ctx,
 			{ method, url: `${this.credentials.baseUrl}/${API_VERSION}/audiences/${call.route}`, qs: call.qs, body: call.body },
-			{ credentialType: PROFILE_AUDIENCES_CREDENTIAL, secrets: this.secrets, what: call.what, acceptStatuses: call.acceptStatuses },
+			{
+				credentialType: PROFILE_AUDIENCES_CREDENTIAL,
+				credential: this.credential,
+				secrets: this.secrets,
+				what: call.what,
+				acceptStatuses: call.acceptStatuses,
+			},
 		);
 	}
 }
