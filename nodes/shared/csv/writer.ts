@@ -1,7 +1,8 @@
 /** Writing CSV: every field quoted, so commas, quotes and newlines in values are safe. */
 
 export function quoteCsvField(value: string): string {
-	return `"${value.replace(/"/g, '""')}"`;
+	// Most values hold no quote: a search is far cheaper than a replace, millions of times over.
+	return value.indexOf('"') === -1 ? `"${value}"` : `"${value.replace(/"/g, '""')}"`;
 }
 
 export function formatCsvLine(fields: readonly string[]): string {

@@ -1,0 +1,51 @@
+/** The CSV File output's bytes: every field quoted, quotes doubled, handed to n8n in few, large chunks. */
+import { formatCsvLine } from '../../nodes/shared/csv';
+import type { MemberColumns, MemberRows } from '../../nodes/Amplitude/helpers/members';
+import { memberCsvChunks } from '../../nodes/Amplitude/output/binary';
+import { emptyCounts } from '../../nodes/Amplitude/output/counts';
+
+const columns: MemberColumns = { amplitudeId: 0, userId: 1, properties: [{ index: 2, name: 'plan' }], width: 3 };
+
+async function* groups(count: number, rowsPerGroup: number): AsyncGenerator<MemberRows> {
+	for (let group = 0; group < count; group++) {
+		const rows = Array.from({ length: rowsPerGroup }, (_unused, at) => {
+			const serial = group * rowsPerGroup + at;
+			return { fields: [String(100_000_000 + serial), serial % 7 === 0 ? '' : `user-${serial}`, 'pro'], line: serial + 2 };
+		});
+		yield { columns, rows };
+	}
+}
+
+async function collect(chunks: AsyncGenerator<Buffer>): Promise<Buffer[]> {
+	const all: Buffer[] = [];
+	for await (const chunk of chunks) all.push(chunk);
+	return all;
+}
+
+describe('CSV File output', () => {
+	it('quotes every field and doubles the quotes inside one', () => {
+		expect(formatCsvLine(['1', 'say "hi", then go', '', 'line\nbreak'])).toBe('"1","say ""hi"", then go","","line\nbreak"\n');
+	});
+
+	it('hands the file over in chunks of about 1 MB, whatever the size of the groups of rows read', async () => {
+		// 400 groups of 500 rows, about 30 KB each: the download's pieces are this small.
+		const counts = emptyCounts();
+		const chunks = await collect(memberCsvChunks(groups(400, 500), true, counts));
+		const expected = ['"amplitude_id","user_id","plan"\n'];
+		for (let serial = 0; serial < 200_000; serial++) {
+			if (serial % 7 !== 0) expected.push(`"${100_000_000 + serial}","user-${serial}","pro"\n`);
+		}
+		expect(Buffer.concat(chunks).toString()).toBe(expected.join(''));
+		expect(counts).toMatchObject({ memberCount: 200_000, anonymousCount: Math.ceil(200_000 / 7) });
+		expect(chunks.length).toBeLessThan(10);
+		for (const chunk of chunks.slice(0, -1)) expect(chunk.length).toBeGreaterThanOrEqual(1 << 20);
+	});
+
+	it('gives the header alone when the cohort is empty or every member is anonymous', async () => {
+		expect(Buffer.concat(await collect(memberCsvChunks(groups(0, 0), true, emptyCounts()))).toString()).toBe('"amplitude_id","user_id"\n');
+		const anonymous = (async function* (): AsyncGenerator<MemberRows> {
+			yield { columns, rows: [{ fields: ['1', '', 'pro'], line: 2 }] };
+		})();
+		expect(Buffer.concat(await collect(memberCsvChunks(anonymous, true, emptyCounts()))).toString()).toBe('"amplitude_id","user_id","plan"\n');
+	});
+});
