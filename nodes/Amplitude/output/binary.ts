@@ -17,21 +17,24 @@ function headerLine(columns: MemberColumns | undefined): string {
 }
 
 /**
- * Text gathered before it is handed on as one chunk: n8n writes each chunk to its binary data store with a
- * call of its own, which a group of rows (a few KB of the download) would make thousands of times.
+ * Bytes gathered before they are handed on as one chunk: n8n writes each chunk to its binary data store
+ * with a call of its own, which a group of rows (a few KB of the download) would make thousands of times.
+ * Each group's text is encoded at once, while it is young: text kept across groups would be a long chain
+ * of joined strings for the garbage collector to move.
  */
-const CHUNK_CHARACTERS = 1 << 20;
+const CHUNK_BYTES = 1 << 20;
 
-/** CSV bytes for the members, in chunks of about CHUNK_CHARACTERS; fills `counts` as it goes. */
+/** CSV bytes for the members, in chunks of about CHUNK_BYTES; fills `counts` as it goes. */
 export async function* memberCsvChunks(
 	memberRows: AsyncIterable<MemberRows>,
 	skipAnonymous: boolean,
 	counts: MemberCounts,
 ): AsyncGenerator<Buffer> {
 	let headerWritten = false;
-	let text = '';
+	let pending: Buffer[] = [];
+	let pendingBytes = 0;
 	for await (const { columns, rows } of memberRows) {
-		if (!headerWritten) text = headerLine(columns);
+		let text = headerWritten ? '' : headerLine(columns);
 		headerWritten = true;
 		const fields: string[] = new Array<string>(2 + columns.properties.length);
 		for (const row of rows) {
@@ -46,13 +49,18 @@ export async function* memberCsvChunks(
 			for (let at = 0; at < columns.properties.length; at++) fields[2 + at] = row.fields[columns.properties[at].index];
 			text += formatCsvLine(fields);
 		}
-		if (text.length >= CHUNK_CHARACTERS) {
-			yield Buffer.from(text);
-			text = '';
+		if (text === '') continue;
+		const bytes = Buffer.from(text);
+		pending.push(bytes);
+		pendingBytes += bytes.length;
+		if (pendingBytes >= CHUNK_BYTES) {
+			yield Buffer.concat(pending, pendingBytes);
+			pending = [];
+			pendingBytes = 0;
 		}
 	}
-	if (!headerWritten) text = headerLine(undefined);
-	if (text !== '') yield Buffer.from(text);
+	if (!headerWritten) pending.push(Buffer.from(headerLine(undefined)));
+	if (pending.length > 0) yield Buffer.concat(pending);
 }
 
 /**

@@ -100,7 +100,10 @@ function writeChunk(
 	chunk: PlannedChunk,
 	extrasOf: (id: string) => MemberExtras | undefined,
 ): Promise<WriteResult> {
-	const member = (id: string): AudienceMember => ({ id, ...extrasOf(id) });
+	const member = (id: string): AudienceMember => {
+		const extras = extrasOf(id);
+		return extras ? { id, ...extras } : { id };
+	};
 	if (chunk.action === 'replace') return api.replace(name, chunk.ids.map(member));
 	const changes: MemberChange[] =
 		chunk.action === 'add'

@@ -247,7 +247,8 @@ async function writeAndRemember(
 ): Promise<SyncResult> {
 	const outcome = await executePlan(plan, api, name, counter, {
 		concurrency: options.concurrency,
-		extrasOf: (id) => members.extras.get(id),
+		// Most syncs carry no attributes or tags: then no lookup per id.
+		extrasOf: members.extras.size > 0 ? (id) => members.extras.get(id) : () => undefined,
 		onEvent,
 	});
 	const sent: Partial<SyncReport> = {
