@@ -8,7 +8,7 @@
  *   npm run bench -- --sizes 2000000 --cases compact,binary
  *   npm run bench -- --repeat 5                    # runs per case (default 3), reported by the median
  *   npm run bench -- --write                       # also write bench-results.md (not committed)
- *   npm run bench -- --cpu-prof /tmp/prof          # V8 CPU profiles of every measured process
+ *   npm run bench -- --cpu-prof /tmp/prof          # V8 CPU profiles of every measured process (n8n's too)
  *   npm run bench -- --no-resync
  *   npm run bench -- --real-n8n                    # in a real `n8n start`: published schedule, saved executions
  *   npm run bench -- --real-n8n --quick            # the same at 100,000 members (the e2e test's check)
@@ -16,7 +16,7 @@
  *
  * --real-n8n (scripts/bench/real-n8n.ts): each output format at each size in a fresh `n8n start` (the pinned
  * n8n of scripts/n8n/install.sh), against the plain-Node floor on n8n's Node in the same run; sync time from
- * the sandboxes' logs, n8n's idle and peak RSS, and what one saved execution adds to n8n's database and
+ * the sandboxes' logs, CPU time, n8n's idle and peak RSS, and what one saved execution adds to n8n's database and
  * binary data folder.
  *
  * Both sandboxes run in this process. Every measurement is a fresh child process, so its peak RSS
@@ -103,14 +103,14 @@ async function mainRealN8n(argv: string[], flags: Flags): Promise<void> {
 	let nodeVersion = '';
 	const report = (run: RealN8nRun) =>
 		say(
-			`  ${run.label}: sync ${(run.syncMs / 1000).toFixed(1)} s (Amplitude ${(run.amplitudeMs / 1000).toFixed(1)}, Batch ${(run.batchMs / 1000).toFixed(1)})` +
+			`  ${run.label}: sync ${(run.syncMs / 1000).toFixed(1)} s (Amplitude ${(run.amplitudeMs / 1000).toFixed(1)}, Batch ${(run.batchMs / 1000).toFixed(1)}), CPU ${(run.cpuMs / 1000).toFixed(1)} s` +
 				(run.side === 'n8n'
 					? `, execution ${((run.executionMs ?? 0) / 1000).toFixed(1)} s, RSS idle ${mb(run.idleRssMb)} peak ${mb(run.peakRssMb)}, ` +
 						`database +${((run.dbGrowthBytes ?? 0) / 1e6).toFixed(2)} MB, binary data +${((run.binaryGrowthBytes ?? 0) / 1e6).toFixed(2)} MB`
 					: `, peak RSS ${mb(run.floorPeakRssMb)}`),
 		);
 	try {
-		const ctx = await prepareRealN8n(env, flags.sizes, flags.cases, say);
+		const ctx = await prepareRealN8n(env, flags.sizes, flags.cases, say, flags.cpuProfileDir);
 		n8nVersion = ctx.runtime.n8nVersion;
 		nodeVersion = execFileSync(path.join(ctx.runtime.nodeBinDir, 'node'), ['-p', 'process.version'], { encoding: 'utf8' }).trim();
 		for (const size of flags.sizes) {
@@ -142,7 +142,8 @@ async function mainRealN8n(argv: string[], flags: Flags): Promise<void> {
 			'case, each in a fresh n8n. Sync s: first Amplitude request to the end of the last Batch write, from the sandboxes\' logs ' +
 			'(the same for the floor, plain Node on n8n\'s Node, run before and after each size\'s cases; its peak RSS in brackets); ' +
 			'Amplitude s: first Amplitude request to the end of the download, Batch s: first Batch request to the end of the last write. ' +
-			'Execution s: the execution\'s startedAt to stoppedAt in n8n\'s database. Idle RSS: n8n\'s main process once settled after ' +
+			'Execution s: the execution\'s startedAt to stoppedAt in n8n\'s database. CPU s: user + system time of all its threads, ' +
+			'n8n\'s main process from the publish to the execution\'s end, the floor\'s process for its run. Idle RSS: n8n\'s main process once settled after ' +
 			`its start-up garbage collection${idleNote}. Peak RSS: its VmHWM, reset once idle${resetNote}. Database growth: pages in use in n8n's SQLite database (WAL included) after the execution minus before; ` +
 			'execution data: the saved execution\'s row. Binary data: n8n\'s binary data folder (`~/.n8n/storage`). 1 MB = 10^6 bytes.',
 		'',

@@ -45,8 +45,8 @@ const isTarget = (row: RealRow) => row.side === 'n8n' && row.size === REAL_TARGE
 
 export function realTable(rows: RealRow[]): string[] {
 	const lines = [
-		'| case | members | ids synced | sync s | × floor | Amplitude s, Batch s | execution s | n8n idle RSS MB | n8n peak RSS MB | peak above idle MB | n8n database growth | of which execution data | binary data growth | requests |',
-		'|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+		'| case | members | ids synced | sync s | × floor | Amplitude s, Batch s | execution s | CPU s | n8n idle RSS MB | n8n peak RSS MB | peak above idle MB | n8n database growth | of which execution data | binary data growth | requests |',
+		'|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
 	];
 	for (const row of rows) {
 		const n8n = row.side === 'n8n';
@@ -58,6 +58,7 @@ export function realTable(rows: RealRow[]): string[] {
 			n8n ? `${row.ratio!.toFixed(2)}×` : '1.00×',
 			`${seconds(row.amplitudeMs)}, ${seconds(row.batchMs)}`,
 			n8n ? seconds(row.executionMs!) : '—',
+			seconds(row.cpuMs),
 			n8n ? String(Math.round(row.idleRssMb!)) : '—',
 			n8n ? String(Math.round(row.peakRssMb!)) : `(${row.floorPeakRssMb})`,
 			n8n ? `+${Math.round(row.aboveIdleMb!)}` : '—',

@@ -8,6 +8,8 @@
  *   - sync time: first Amplitude request to the end of the last Batch write, from the sandboxes' logs (the
  *     same clock and the same definition for the plain-Node floor, run in the same bench);
  *   - n8n's own execution time (startedAt → stoppedAt in its database, saving included);
+ *   - the CPU time n8n's main process spent from the publish to the execution's end (all its threads), and
+ *     the floor's, steadier than the wall clock on a shared machine;
  *   - the n8n main process's RSS when idle and its peak (VmHWM, reset once idle) during the execution; idle
  *     is read once the fresh n8n has collected its start-up garbage (V8 does it on its own 15–25 s after
  *     n8n answers: RSS ~700 → ~430 MB here), as an n8n that has been up a while is;
@@ -28,6 +30,7 @@ import { runFloorChild } from './children';
 import { AUDIENCE, POLL_INTERVAL_MS, type BenchEnvironment } from './environment';
 import { cohortIdOf } from './full-sync';
 import { ownerSession } from './n8n-session';
+import { cpuMsOf } from './proc-cpu';
 import { peakRssMbOf, resetPeakRss, rssMbOf } from './proc-memory';
 import { GET_COHORT_OUTPUT, type Handover } from './workflow';
 
@@ -61,6 +64,8 @@ export interface RealN8nRun {
 	/** First Batch request to the end of the last write. */
 	batchMs: number;
 	requests: number;
+	/** The process's CPU time (user + system, all threads): the floor's run, or n8n's from the publish to the execution's end. */
+	cpuMs: number;
 	/** n8n only. */
 	executionMs?: number;
 	idleRssMb?: number;
@@ -82,6 +87,8 @@ export interface RealN8nContext {
 	/** A user folder with the package, the sandbox credentials and every bench workflow imported (none published). */
 	template: string;
 	workDir: string;
+	/** `--cpu-prof DIR`: V8 CPU profiles of every n8n and floor process go there. */
+	cpuProfileDir?: string;
 }
 
 export const workflowIdOf = (output: Handover, size: number) => `bench${output}${size}`;
@@ -104,7 +111,13 @@ function caseWorkflow(output: Handover, size: number) {
 	return workflow;
 }
 
-export async function prepareRealN8n(env: BenchEnvironment, sizes: number[], outputs: Handover[], say: (text: string) => void): Promise<RealN8nContext> {
+export async function prepareRealN8n(
+	env: BenchEnvironment,
+	sizes: number[],
+	outputs: Handover[],
+	say: (text: string) => void,
+	cpuProfileDir?: string,
+): Promise<RealN8nContext> {
 	const runtime = ensureN8nInstalled();
 	say(`n8n ${runtime.n8nVersion} on Node ${runtime.nodeMajor}: building the package and preparing n8n's user folder`);
 	buildPackage();
@@ -119,7 +132,7 @@ export async function prepareRealN8n(env: BenchEnvironment, sizes: number[], out
 	}
 	const workflows = sizes.flatMap((size) => outputs.map((output) => caseWorkflow(output, size)));
 	await importAndPublish(runtime, template, workDir, workflows, []);
-	return { env, runtime, template, workDir };
+	return { env, runtime, template, workDir, cpuProfileDir };
 }
 
 /**
@@ -150,9 +163,20 @@ export async function realFloorRun(ctx: RealN8nContext, size: number, expected: 
 	const { env } = ctx;
 	env.resetForRun();
 	// The same Node as n8n's, so the two sides differ by n8n and the nodes alone.
-	const floor = await runFloorChild(env.floorScript, env.floorConfig(cohortIdOf(size), 'replace'), { nodePath: path.join(ctx.runtime.nodeBinDir, 'node') });
+	const floor = await runFloorChild(env.floorScript, env.floorConfig(cohortIdOf(size), 'replace'), {
+		nodePath: path.join(ctx.runtime.nodeBinDir, 'node'),
+		cpuProfileDir: ctx.cpuProfileDir,
+	});
 	check(`floor ${size}`, env.audience(), expected);
-	return { label: 'floor (plain Node)', side: 'floor', size, unique: floor.unique, ...syncFigures(env), floorPeakRssMb: floor.peakRssMb };
+	return {
+		label: 'floor (plain Node)',
+		side: 'floor',
+		size,
+		unique: floor.unique,
+		...syncFigures(env),
+		cpuMs: floor.cpuMs,
+		floorPeakRssMb: floor.peakRssMb,
+	};
 }
 
 function folderBytes(folder: string): number {
@@ -216,7 +240,8 @@ export async function realN8nRun(ctx: RealN8nContext, size: number, output: Hand
 	const userFolder = path.join(ctx.workDir, `case-${workflowId}`);
 	cpSync(ctx.template, userFolder, { recursive: true });
 	env.resetForRun();
-	const main = await startMain(runtime, userFolder);
+	const profile = ctx.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${ctx.cpuProfileDir}`] : [];
+	const main = await startMain(runtime, userFolder, {}, profile);
 	try {
 		const pid = main.child.pid!;
 		const session = await ownerSession(main.url!);
@@ -225,6 +250,7 @@ export async function realN8nRun(ctx: RealN8nContext, size: number, output: Hand
 		const binaryBefore = binaryDataBytes(userFolder);
 		const peakSinceIdle = resetPeakRss(pid);
 		const idleRssMb = rssMbOf(pid);
+		const cpuBefore = cpuMsOf(pid);
 
 		await session.publish(workflowId);
 		await waitFor('the schedule to fire', () => (env.amplitude.log.length > 0 ? true : undefined), {
@@ -245,6 +271,7 @@ export async function realN8nRun(ctx: RealN8nContext, size: number, output: Hand
 			return rows[0];
 		});
 		const peakRssMb = peakRssMbOf(pid);
+		const cpuMs = cpuMsOf(pid) - cpuBefore;
 		if (execution.status !== 'success') throw new Error(`${workflowId}: execution ${execution.id} ended ${execution.status}`);
 		check(`n8n ${output} ${size}`, env.audience(), expected);
 		const [saved] = await sqliteQuery<{ bytes: number }>(
@@ -259,6 +286,7 @@ export async function realN8nRun(ctx: RealN8nContext, size: number, output: Hand
 			size,
 			unique: expected.size,
 			...syncFigures(env),
+			cpuMs,
 			executionMs: new Date(execution.stoppedAt!).getTime() - new Date(execution.startedAt!).getTime(),
 			idleRssMb,
 			peakRssMb,

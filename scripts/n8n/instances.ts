@@ -46,9 +46,15 @@ export interface N8nInstance extends RunningProcess {
 }
 
 /** `n8n start`, resolved once its readiness endpoint answers. */
-export async function startMain(runtime: N8nRuntime, userFolder: string, env: Record<string, string> = {}): Promise<N8nInstance> {
+/** `n8n start`, resolved once it answers; `nodeArgs` go to Node (e.g. the bench's `--cpu-prof`). */
+export async function startMain(
+	runtime: N8nRuntime,
+	userFolder: string,
+	env: Record<string, string> = {},
+	nodeArgs: string[] = [],
+): Promise<N8nInstance> {
 	const port = await freePort();
-	const instance = startProcess('n8n main', path.join(runtime.nodeBinDir, 'node'), [runtime.n8nBin, 'start'], {
+	const instance = startProcess('n8n main', path.join(runtime.nodeBinDir, 'node'), [...nodeArgs, runtime.n8nBin, 'start'], {
 		env: n8nEnv(runtime, userFolder, {
 			N8N_PORT: String(port),
 			N8N_LISTEN_ADDRESS: '127.0.0.1',

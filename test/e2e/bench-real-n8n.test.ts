@@ -67,6 +67,7 @@ describe('npm run bench -- --real-n8n --quick', () => {
 		expect(identified).toBeGreaterThan(85_000);
 		expect(identified).toBeLessThan(95_000);
 		expect(floor.number('sync s')).toBeGreaterThan(0);
+		expect(floor.number('CPU s')).toBeGreaterThan(0);
 		for (const row of n8n) {
 			expect(row.number('ids synced')).toBe(identified);
 			expect(row.number('sync s')).toBeGreaterThan(0);
@@ -76,6 +77,7 @@ describe('npm run bench -- --real-n8n --quick', () => {
 			expect(row.number('n8n idle RSS MB')).toBeGreaterThan(100);
 			expect(row.number('n8n peak RSS MB')).toBeGreaterThanOrEqual(row.number('n8n idle RSS MB') - 5);
 			expect(row.number('requests')).toBeGreaterThan(10);
+			expect(row.number('CPU s')).toBeGreaterThan(0.1);
 		}
 		const [items, compact, compactText, csv] = n8n;
 		// One item per member: each one saved in the database (over 100 bytes each), nothing in binary data.
