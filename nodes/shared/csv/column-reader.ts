@@ -372,13 +372,8 @@ export class CsvColumnReader {
  * Reads the whole CSV in `chunks` (see CsvColumnReader). A last record without a line break is read like
  * the others; a quoted field still open at the end is an error.
  */
-export async function readCsvColumns(
-	chunks: AsyncIterable<Uint8Array>,
-	choose: ColumnChooser,
-	onRow: ColumnRowSink,
-	options: ColumnReaderOptions = {},
-): Promise<void> {
-	const reader = new CsvColumnReader(choose, onRow, options);
+export async function readCsvColumns(chunks: AsyncIterable<Uint8Array>, choose: ColumnChooser, onRow: ColumnRowSink): Promise<void> {
+	const reader = new CsvColumnReader(choose, onRow);
 	for await (const chunk of chunks) reader.push(chunk);
 	reader.finish();
 }
