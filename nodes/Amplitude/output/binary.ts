@@ -17,12 +17,15 @@ function headerLine(columns: MemberColumns | undefined): string {
 }
 
 /**
- * Bytes gathered before they are handed on as one chunk: n8n writes each chunk to its binary data store
- * with a call of its own, which a group of rows (a few KB of the download) would make thousands of times.
- * Each group's text is encoded at once, while it is young: text kept across groups would be a long chain
- * of joined strings for the garbage collector to move.
+ * The size of the chunks handed on: n8n writes each chunk to its binary data store with a call of its own,
+ * which a group of rows (a few KB of the download) would make thousands of times. Each group's text is
+ * written into the chunk at once, while it is young: neither text nor buffers kept across groups pile up
+ * for the garbage collector to move.
  */
 const CHUNK_BYTES = 1 << 20;
+
+/** UTF-8 takes at most 3 bytes per UTF-16 code unit: a text of this length surely fits in this many bytes. */
+const MAX_UTF8_BYTES_PER_UNIT = 3;
 
 /** CSV bytes for the members, in chunks of about CHUNK_BYTES; fills `counts` as it goes. */
 export async function* memberCsvChunks(
@@ -31,8 +34,8 @@ export async function* memberCsvChunks(
 	counts: MemberCounts,
 ): AsyncGenerator<Buffer> {
 	let headerWritten = false;
-	let pending: Buffer[] = [];
-	let pendingBytes = 0;
+	let chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+	let used = 0;
 	for await (const { columns, rows } of memberRows) {
 		let text = headerWritten ? '' : headerLine(columns);
 		headerWritten = true;
@@ -50,17 +53,16 @@ export async function* memberCsvChunks(
 			text += formatCsvLine(fields);
 		}
 		if (text === '') continue;
-		const bytes = Buffer.from(text);
-		pending.push(bytes);
-		pendingBytes += bytes.length;
-		if (pendingBytes >= CHUNK_BYTES) {
-			yield Buffer.concat(pending, pendingBytes);
-			pending = [];
-			pendingBytes = 0;
+		const room = text.length * MAX_UTF8_BYTES_PER_UNIT;
+		if (used + room > chunk.length) {
+			if (used > 0) yield chunk.subarray(0, used);
+			chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, room));
+			used = 0;
 		}
+		used += chunk.write(text, used);
 	}
-	if (!headerWritten) pending.push(Buffer.from(headerLine(undefined)));
-	if (pending.length > 0) yield Buffer.concat(pending);
+	if (!headerWritten) used += chunk.write(headerLine(undefined), used);
+	if (used > 0) yield chunk.subarray(0, used);
 }
 
 /**
