@@ -1,25 +1,15 @@
 /** The summary Get cohort gives an agent: full counts, only the first IDs, and a note that says what is left out. */
 import { agentSummaryJson, collectAgentSummary } from '../../nodes/Amplitude/output/agent-summary';
-import type { MemberRows } from '../../nodes/Amplitude/helpers/members';
-
-const columns = { amplitudeId: 0, userId: 1, properties: [], width: 2 };
-
-/** Members in groups of three; '' is an anonymous member. */
-async function* rowsOf(userIds: string[]): AsyncIterable<MemberRows> {
-	for (let start = 0; start < userIds.length; start += 3) {
-		const rows = userIds.slice(start, start + 3).map((userId, i) => ({ fields: [String(start + i), userId], line: start + i + 2 }));
-		yield { columns, rows };
-	}
-}
+import { groupsOfThree } from './member-rows';
 
 describe('collectAgentSummary', () => {
 	it('counts every member but keeps only the first user IDs, skipping anonymous members', async () => {
-		const summary = await collectAgentSummary(rowsOf(['a', '', 'b', 'c', '', 'd', 'e']), 3);
+		const summary = await collectAgentSummary(groupsOfThree(['a', '', 'b', 'c', '', 'd', 'e']), 3);
 		expect(summary).toEqual({ memberCount: 7, anonymousCount: 2, userIds: ['a', 'b', 'c'] });
 	});
 
 	it('a limit of 0 gives the counts alone', async () => {
-		expect(await collectAgentSummary(rowsOf(['a', 'b']), 0)).toEqual({ memberCount: 2, anonymousCount: 0, userIds: [] });
+		expect(await collectAgentSummary(groupsOfThree(['a', 'b']), 0)).toEqual({ memberCount: 2, anonymousCount: 0, userIds: [] });
 	});
 });
 

@@ -8,6 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { readExportMembers, type MemberRows } from '../../nodes/Amplitude/helpers/members';
 import { DownloadIncompleteError, guardDownload } from '../../nodes/Amplitude/transport/download-guard';
 import { checkDownloadRedirect } from '../../nodes/Amplitude/transport/redirect-policy';
+import { rowsOf } from './member-rows';
 
 async function* body(...chunks: Array<string | Uint8Array>): AsyncGenerator<Uint8Array> {
 	for (const chunk of chunks) yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
@@ -99,7 +100,7 @@ describe('checkDownloadRedirect', () => {
 
 async function readAll(options: Parameters<typeof readExportMembers>[0]): Promise<string[][]> {
 	const rows: string[][] = [];
-	for await (const group of readExportMembers(options) as AsyncIterable<MemberRows>) rows.push(...group.rows.map((row) => row.fields));
+	for await (const group of readExportMembers(options) as AsyncIterable<MemberRows>) rows.push(...rowsOf(group));
 	return rows;
 }
 

@@ -5,6 +5,7 @@ import { CsvFormatError } from '../../nodes/shared/csv';
 import { epochToIso, filterCohorts, simplifyCohort } from '../../nodes/Amplitude/helpers/cohortFields';
 import { cleanPropertyName, readExportMembers, type MemberRows } from '../../nodes/Amplitude/helpers/members';
 import { DownloadIncompleteError } from '../../nodes/Amplitude/transport/download-guard';
+import { rowsOf } from './member-rows';
 
 async function* body(...chunks: Array<string | Uint8Array>): AsyncGenerator<Uint8Array> {
 	for (const chunk of chunks) yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
@@ -15,7 +16,7 @@ async function readAll(options: Parameters<typeof readExportMembers>[0]) {
 	for await (const group of readExportMembers(options)) groups.push(group);
 	return {
 		columns: groups[0]?.columns,
-		rows: groups.flatMap((group) => group.rows.map((row) => row.fields)),
+		rows: groups.flatMap(rowsOf),
 	};
 }
 
@@ -37,6 +38,16 @@ describe('readExportMembers', () => {
 		]);
 		expect(rows).toEqual([['pro', 'u1', '1', 'FR']]);
 		expect(cleanPropertyName('GP:city')).toBe('city');
+	});
+
+	it('with userIdOnly, keeps the user_id column alone, and still checks every row has all the fields', async () => {
+		const file = '"gp:plan","user_id","amplitude_id"\n"pro","u1","1"\n"free","","2"\n"team","u3","3"';
+		const { columns, rows } = await readAll({ first: body(file, '\n'), reopen: noReopen, maxRestarts: 0, userIdOnly: true });
+		expect(columns).toEqual({ amplitudeId: -1, userId: 0, properties: [], width: 1 });
+		expect(rows).toEqual([['u1'], [''], ['u3']]);
+
+		const short = readAll({ first: body('"amplitude_id","user_id"\n"1","a"\n"2"\n'), reopen: noReopen, maxRestarts: 0, userIdOnly: true });
+		await expect(short).rejects.toThrow('Expected 2 fields but found 1: the file is truncated or malformed (line 3)');
 	});
 
 	it('reports a file cut inside a quoted field, with its line, as an incomplete download', async () => {

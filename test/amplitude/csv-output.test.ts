@@ -3,6 +3,7 @@ import { formatCsvLine } from '../../nodes/shared/csv';
 import type { MemberColumns, MemberRows } from '../../nodes/Amplitude/helpers/members';
 import { memberCsvChunks } from '../../nodes/Amplitude/output/binary';
 import { emptyCounts } from '../../nodes/Amplitude/output/counts';
+import { memberRows } from './member-rows';
 
 const columns: MemberColumns = { amplitudeId: 0, userId: 1, properties: [{ index: 2, name: 'plan' }], width: 3 };
 
@@ -13,9 +14,9 @@ async function* groups(count: number, rowsPerGroup: number): AsyncGenerator<Memb
 	for (let group = 0; group < count; group++) {
 		const rows = Array.from({ length: rowsPerGroup }, (_unused, at) => {
 			const serial = group * rowsPerGroup + at;
-			return { fields: [String(100_000_000 + serial), serial % 7 === 0 ? '' : userId(serial), 'pro'], line: serial + 2 };
+			return [String(100_000_000 + serial), serial % 7 === 0 ? '' : userId(serial), 'pro'];
 		});
-		yield { columns, rows };
+		yield memberRows(columns, rows);
 	}
 }
 
@@ -48,7 +49,7 @@ describe('CSV File output', () => {
 	it('gives the header alone when the cohort is empty or every member is anonymous', async () => {
 		expect(Buffer.concat(await collect(memberCsvChunks(groups(0, 0), true, emptyCounts()))).toString()).toBe('"amplitude_id","user_id"\n');
 		const anonymous = (async function* (): AsyncGenerator<MemberRows> {
-			yield { columns, rows: [{ fields: ['1', '', 'pro'], line: 2 }] };
+			yield memberRows(columns, [['1', '', 'pro']]);
 		})();
 		expect(Buffer.concat(await collect(memberCsvChunks(anonymous, true, emptyCounts()))).toString()).toBe('"amplitude_id","user_id","plan"\n');
 	});

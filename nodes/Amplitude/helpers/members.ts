@@ -8,7 +8,9 @@ import { describeFailure, isRetryable } from '../../shared/retry';
 import { DownloadIncompleteError } from '../transport/download-guard';
 import type { DownloadBody } from '../transport/export';
 
+/** Where each column is in a row: in the file's header, or in the groups of rows read (see MemberRows). */
 export interface MemberColumns {
+	/** -1 in groups read with `userIdOnly`. */
 	amplitudeId: number;
 	userId: number;
 	/**
@@ -16,20 +18,23 @@ export interface MemberColumns {
 	 * `amplitude_id`, `user_id` or an earlier property): that property is named `gp:<name>` instead.
 	 */
 	properties: Array<{ index: number; name: string }>;
+	/** Fields per row. */
 	width: number;
 }
 
-export interface MemberRow {
-	/** Every column of the file, in the header's order. */
-	fields: string[];
-	/** 1-based line where the row starts in the file. */
-	line: number;
-}
+/** The columns of groups read with `userIdOnly`: one field per row. */
+const USER_ID_ONLY: MemberColumns = { amplitudeId: -1, userId: 0, properties: [], width: 1 };
 
-/** The member rows one piece of the download completed. */
+/**
+ * The member rows one piece of the download completed, in one flat array: row r's column c (the header's
+ * order) is `fields[r * columns.width + c]`. No object or array per row: two million of each would only
+ * feed the garbage collector.
+ */
 export interface MemberRows {
 	columns: MemberColumns;
-	rows: MemberRow[];
+	fields: string[];
+	/** How many rows. */
+	count: number;
 }
 
 const ID_COLUMNS = ['amplitude_id', 'user_id'];
@@ -72,6 +77,8 @@ export interface ReadMembersOptions {
 	/** Opens the file again (after the network cut the first download). */
 	reopen: () => Promise<DownloadBody>;
 	maxRestarts: number;
+	/** Read the user_id column alone (outputs that need nothing else): no string is made for the others. */
+	userIdOnly?: boolean;
 	/**
 	 * Members the cohort listing announces. A file that ends cleanly with fewer is downloaded again, and
 	 * accepted when the second download ends on the same member (the listing may be older than the export).
@@ -118,15 +125,21 @@ export async function* readExportMembers(options: ReadMembersOptions): AsyncGene
 		let failure: unknown;
 		try {
 			let columns: MemberColumns | undefined;
+			/** The header's field count, which every row must have. */
 			let width = 0;
+			/** Fields kept per row. */
+			let kept = 0;
 			let seen = 0;
-			/** Rows read since the last yield, past the `delivered` ones an earlier download gave. */
-			let fresh: MemberRow[] = [];
+			/** Rows read since the last yield, past the `delivered` ones an earlier download gave (their fields). */
+			let fresh: string[] = [];
+			let freshCount = 0;
 			const reader = new CsvColumnReader(
 				(header, line) => {
-					columns = memberColumns(header, line);
+					const inFile = memberColumns(header, line);
+					columns = options.userIdOnly ? USER_ID_ONLY : inFile;
 					width = header.length;
-					return header.map((_, index) => index);
+					kept = columns.width;
+					return options.userIdOnly ? [inFile.userId] : header.map((_, index) => index);
 				},
 				(values, fieldCount, line) => {
 					seen++;
@@ -134,17 +147,19 @@ export async function* readExportMembers(options: ReadMembersOptions): AsyncGene
 					if (fieldCount !== width) {
 						throw new CsvFormatError(`Expected ${width} fields but found ${fieldCount}: the file is truncated or malformed`, line);
 					}
-					fresh.push({ fields: values.slice(), line });
+					for (let column = 0; column < kept; column++) fresh.push(values[column]);
+					freshCount++;
 				},
 				// Every column is read and the rows are soon dropped: slices are the fast way (a kept id is detached).
 				{ slices: true },
 			);
 			const take = function* (): Generator<MemberRows> {
-				if (!columns || fresh.length === 0) return;
-				const rows = fresh;
+				if (!columns || freshCount === 0) return;
+				const rows: MemberRows = { columns, fields: fresh, count: freshCount };
 				fresh = [];
-				delivered += rows.length;
-				yield { columns, rows };
+				freshCount = 0;
+				delivered += rows.count;
+				yield rows;
 			};
 			let readFailure: unknown;
 			try {

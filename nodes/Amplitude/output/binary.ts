@@ -4,7 +4,7 @@
  */
 import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
 
-import { formatCsvLine } from '../../shared/csv';
+import { escapeQuotes, formatCsvLine } from '../../shared/csv';
 import type { MemberRows, MemberColumns } from '../helpers/members';
 import type { MemberCounts } from './counts';
 
@@ -36,23 +36,25 @@ export async function* memberCsvChunks(
 	let headerWritten = false;
 	let chunk = Buffer.allocUnsafe(CHUNK_BYTES);
 	let used = 0;
-	for await (const { columns, rows } of memberRows) {
-		let text = headerWritten ? '' : headerLine(columns);
+	const parts: string[] = [];
+	for await (const { columns, fields } of memberRows) {
+		if (!headerWritten) parts.push(headerLine(columns));
 		headerWritten = true;
-		const fields: string[] = new Array<string>(2 + columns.properties.length);
-		for (const row of rows) {
+		for (let row = 0; row < fields.length; row += columns.width) {
 			counts.memberCount++;
-			const userId = row.fields[columns.userId];
+			const userId = fields[row + columns.userId];
 			if (userId === '') {
 				counts.anonymousCount++;
 				if (skipAnonymous) continue;
 			}
-			fields[0] = row.fields[columns.amplitudeId];
-			fields[1] = userId;
-			for (let at = 0; at < columns.properties.length; at++) fields[2 + at] = row.fields[columns.properties[at].index];
-			text += formatCsvLine(fields);
+			// The row's text as parts, joined once per group: no intermediate string per field or row.
+			parts.push('"', escapeQuotes(fields[row + columns.amplitudeId]), '","', escapeQuotes(userId));
+			for (const property of columns.properties) parts.push('","', escapeQuotes(fields[row + property.index]));
+			parts.push('"\n');
 		}
-		if (text === '') continue;
+		if (parts.length === 0) continue;
+		const text = parts.join('');
+		parts.length = 0;
 		const room = text.length * MAX_UTF8_BYTES_PER_UNIT;
 		if (used + room > chunk.length) {
 			if (used > 0) yield chunk.subarray(0, used);

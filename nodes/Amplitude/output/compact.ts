@@ -57,10 +57,10 @@ export async function collectUserIds(
 ): Promise<MemberCounts & { userIds: string[] }> {
 	const counts = emptyCounts();
 	const userIds: string[] = [];
-	for await (const { columns, rows } of memberRows) {
-		for (const { fields } of rows) {
+	for await (const { columns, fields } of memberRows) {
+		for (let row = 0; row < fields.length; row += columns.width) {
 			counts.memberCount++;
-			const userId = fields[columns.userId];
+			const userId = fields[row + columns.userId];
 			if (userId === '') counts.anonymousCount++;
 			else if (userIds.length < limit) userIds.push(detachField(userId)); // kept to the end: must not pin the file's text
 		}
@@ -81,10 +81,10 @@ export async function collectUserIdText(
 	const counts = emptyCounts();
 	const pieces: string[] = [];
 	const pieceIds: string[] = [];
-	for await (const { columns, rows } of memberRows) {
-		for (const { fields } of rows) {
+	for await (const { columns, fields } of memberRows) {
+		for (let row = 0; row < fields.length; row += columns.width) {
 			counts.memberCount++;
-			const userId = fields[columns.userId];
+			const userId = fields[row + columns.userId];
 			if (userId === '') {
 				counts.anonymousCount++;
 				continue;

@@ -10,16 +10,16 @@ export async function pushMemberItems(
 	output: INodeExecutionData[],
 ): Promise<MemberCounts> {
 	const counts = emptyCounts();
-	for await (const { columns, rows } of memberRows) {
-		for (const { fields } of rows) {
+	for await (const { columns, fields } of memberRows) {
+		for (let row = 0; row < fields.length; row += columns.width) {
 			counts.memberCount++;
-			const userId = fields[columns.userId];
+			const userId = fields[row + columns.userId];
 			if (userId === '') {
 				counts.anonymousCount++;
 				if (settings.skipAnonymous) continue;
 			}
-			const json: IDataObject = { amplitude_id: fields[columns.amplitudeId], user_id: userId };
-			for (const property of columns.properties) json[property.name] = fields[property.index];
+			const json: IDataObject = { amplitude_id: fields[row + columns.amplitudeId], user_id: userId };
+			for (const property of columns.properties) json[property.name] = fields[row + property.index];
 			// One pairedItem object per input item, shared: a million copies would only cost memory.
 			output.push({ json, pairedItem: settings.pairedItem });
 		}

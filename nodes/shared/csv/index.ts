@@ -1,6 +1,6 @@
 export { CsvFormatError } from './format-error';
 export { gunzipIfCompressed, startsWithGzipMagic } from './gzip';
-export { formatCsvLine, quoteCsvField } from './writer';
+export { escapeQuotes, formatCsvLine, quoteCsvField } from './writer';
 export { detachField } from './detach';
 export {
 	CsvColumnReader,

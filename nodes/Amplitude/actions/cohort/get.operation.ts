@@ -292,6 +292,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, output
 		first,
 		reopen,
 		maxRestarts: 3,
+		userIdOnly: agent !== undefined || format === 'compact',
 		expectedRows: Number.isFinite(Number(cohort.size)) ? Number(cohort.size) : undefined,
 		onProgress: (rows) => progress.say(`downloaded ${formatCount(rows)} members`),
 		onRestart: (rows, why) =>
