@@ -3,7 +3,7 @@
  * (Get cohort → Upsert, Replace), against a floor doing the same HTTP work in plain Node
  * (scripts/bench-floor.ts); then Sync changes after a 1% membership change.
  *
- *   npm run bench                                  # 1M and 2M: items (1M only), compact (list), compactText, binary
+ *   npm run bench                                  # 1M and 2M: items (1M only), compact (list), compactText, binary, binaryUserId
  *   npm run bench -- --quick                       # 100k, for a fast check
  *   npm run bench -- --sizes 2000000 --cases compact,binary
  *   npm run bench -- --repeat 5                    # runs per case (default 3), reported by the median
@@ -61,7 +61,7 @@ function readFlags(argv: string[]): Flags {
 	const realN8n = argv.includes('--real-n8n');
 	const sizes = (value('sizes') ?? (quick ? '100000' : '1000000,2000000')).split(',').map(Number);
 	if (sizes.some((size) => !Number.isInteger(size) || size < 1 || size > 2_000_000)) throw new Error('--sizes: whole numbers up to 2000000');
-	const cases = (value('cases') ?? 'items,compact,compactText,binary').split(',') as Handover[];
+	const cases = (value('cases') ?? 'items,compact,compactText,binary,binaryUserId').split(',') as Handover[];
 	if (cases.some((handover) => !HANDOVERS.includes(handover))) throw new Error(`--cases: ${HANDOVERS.join(', ')}`);
 	// A real-n8n case takes a minute or more: one round unless asked.
 	const repeat = Number(value('repeat') ?? (quick || realN8n ? 1 : 3));

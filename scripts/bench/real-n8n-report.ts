@@ -7,7 +7,7 @@ export const REAL_RSS_ABOVE_IDLE_TARGET_MB = 600;
 /** The CSV File path's saved execution: at most this much more in n8n's database (bytes). */
 export const REAL_DB_TARGET_BYTES = 1_000_000;
 export const REAL_TARGET_SIZE = 2_000_000;
-const TARGET_OUTPUTS: Handover[] = ['compact', 'compactText', 'binary'];
+const TARGET_OUTPUTS: Handover[] = ['compact', 'compactText', 'binary', 'binaryUserId'];
 
 const count = (value: number) => value.toLocaleString('en-US');
 const seconds = (ms: number) => (ms / 1000).toFixed(1);
@@ -82,7 +82,7 @@ export function realTargets(rows: RealRow[]): string[] {
 			`${row.ratio!.toFixed(2)}× the floor (≤ ${REAL_RATIO_TARGET}×: ${mark(row.ratio! <= REAL_RATIO_TARGET)})`,
 			`+${Math.round(row.aboveIdleMb!)} MB above idle (≤ ${REAL_RSS_ABOVE_IDLE_TARGET_MB} MB: ${mark(row.aboveIdleMb! <= REAL_RSS_ABOVE_IDLE_TARGET_MB)})`,
 		];
-		if (row.output === 'binary') checks.push(`database +${bytes(row.dbGrowthBytes!)} (≤ 1 MB: ${mark(row.dbGrowthBytes! <= REAL_DB_TARGET_BYTES)})`);
+		if (row.output === 'binary' || row.output === 'binaryUserId') checks.push(`database +${bytes(row.dbGrowthBytes!)} (≤ 1 MB: ${mark(row.dbGrowthBytes! <= REAL_DB_TARGET_BYTES)})`);
 		return `- ${count(row.size)}, ${row.label.replace('n8n start, ', '')}: ${checks.join(', ')}`;
 	});
 }

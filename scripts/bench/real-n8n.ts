@@ -307,4 +307,5 @@ export const OUTPUT_LABELS: Record<Handover, string> = {
 	compact: 'One Item With All User IDs, as a list',
 	compactText: 'One Item With All User IDs, as text (the default)',
 	binary: 'CSV File',
+	binaryUserId: 'CSV File, user ID only',
 };

@@ -3,11 +3,13 @@ import type { WorkflowJson } from '../../test/harness/workflow-runner';
 
 /**
  * compact: the compact item with its user IDs as a list (User IDs As "List", node version 1's default);
- * compactText: as one text, one per line ("Text, One per Line", the default from version 1.1).
+ * compactText: as one text, one per line ("Text, One per Line", the default from version 1.1);
+ * binary: the CSV File with its default columns (amplitude_id, user_id); binaryUserId: with CSV Columns
+ * "User ID Only", as the big-cohort example sets it.
  */
-export type Handover = 'items' | 'compact' | 'compactText' | 'binary';
+export type Handover = 'items' | 'compact' | 'compactText' | 'binary' | 'binaryUserId';
 
-export const HANDOVERS: readonly Handover[] = ['items', 'compact', 'compactText', 'binary'];
+export const HANDOVERS: readonly Handover[] = ['items', 'compact', 'compactText', 'binary', 'binaryUserId'];
 
 /** Get cohort's output format for each hand-over, and what it adds to the node's parameters. */
 export const GET_COHORT_OUTPUT: Record<
@@ -19,6 +21,7 @@ export const GET_COHORT_OUTPUT: Record<
 	// The text by default, as a node added in the editor today gets it.
 	compactText: { outputFormat: 'compact', parameters: {}, typeVersion: 1.1 },
 	binary: { outputFormat: 'binary', parameters: {}, typeVersion: 1 },
+	binaryUserId: { outputFormat: 'binary', parameters: { csvColumns: 'userId' }, typeVersion: 1 },
 };
 
 export interface WorkflowSettings {
@@ -36,6 +39,7 @@ const MEMBER_SOURCE: Record<Handover, Record<string, unknown>> = {
 	compact: { identifierSource: 'listField', listField: 'userIds' },
 	compactText: { identifierSource: 'listField', listField: 'userIds' },
 	binary: { identifierSource: 'binaryCsv', binaryPropertyName: 'data', csvColumn: 'user_id' },
+	binaryUserId: { identifierSource: 'binaryCsv', binaryPropertyName: 'data', csvColumn: 'user_id' },
 };
 
 export function benchWorkflow(settings: WorkflowSettings): WorkflowJson {

@@ -128,6 +128,22 @@ describe('user properties and anonymous members', () => {
 		expect(file.json).toMatchObject({ memberCount: members.length, anonymousCount: members.length - named.length });
 		expect((await csvOfBinary(file)).map((record) => record.user_id)).toEqual(named.map((m) => m.user_id));
 	});
+
+	it('CSV Columns "User ID Only": the file holds user_id and the properties asked for, never an anonymous member', async () => {
+		const members = await membersOf('jkl012');
+		const named = members.filter((m) => m.user_id !== '');
+		const [file] = outputOf(await runGet({ cohort: byId('jkl012'), outputFormat: 'binary', csvColumns: 'userId' }));
+		expect(file.json).toMatchObject({ memberCount: members.length, anonymousCount: members.length - named.length });
+		const records = await csvOfBinary(file);
+		expect(records).toEqual(named.map((m) => ({ user_id: m.user_id })));
+
+		sb.knobs.propertyHeaderStyle = 'gp-prefix';
+		const [withProperties] = outputOf(
+			await runGet({ cohort: byId('def456'), outputFormat: 'binary', csvColumns: 'userId', userProperties: 'selected', propertyKeys: 'plan' }),
+		);
+		const named456 = (await membersOf('def456')).filter((m) => m.user_id !== '');
+		expect(await csvOfBinary(withProperties)).toEqual(named456.map((m) => ({ user_id: m.user_id, plan: m.properties.plan })));
+	});
 });
 
 describe('download paths', () => {

@@ -20,6 +20,8 @@ async function* groups(count: number, rowsPerGroup: number): AsyncGenerator<Memb
 	}
 }
 
+const SKIP_ANONYMOUS = { skipAnonymous: true, withAmplitudeId: true };
+
 async function collect(chunks: AsyncGenerator<Buffer>): Promise<Buffer[]> {
 	const all: Buffer[] = [];
 	for await (const chunk of chunks) all.push(chunk);
@@ -34,7 +36,7 @@ describe('CSV File output', () => {
 	it('hands the file over in chunks of about 1 MB, whatever the size of the groups of rows read', async () => {
 		// 400 groups of 500 rows, about 30 KB each: the download's pieces are this small.
 		const counts = emptyCounts();
-		const chunks = await collect(memberCsvChunks(groups(400, 500), true, counts));
+		const chunks = await collect(memberCsvChunks(groups(400, 500), SKIP_ANONYMOUS, counts));
 		const expected = ['"amplitude_id","user_id","plan"\n'];
 		for (let serial = 0; serial < 200_000; serial++) {
 			if (serial % 7 !== 0) expected.push(`"${100_000_000 + serial}","${userId(serial)}","pro"\n`);
@@ -46,11 +48,22 @@ describe('CSV File output', () => {
 		for (const chunk of chunks.slice(0, -1)) expect(chunk.length).toBeGreaterThan(900_000);
 	});
 
+	it('leaves amplitude_id out when asked, and with it the anonymous members, even when not skipping them', async () => {
+		const counts = emptyCounts();
+		const settings = { skipAnonymous: false, withAmplitudeId: false };
+		const text = Buffer.concat(await collect(memberCsvChunks(groups(3, 10), settings, counts))).toString();
+		const expected = ['"user_id","plan"\n'];
+		for (let serial = 0; serial < 30; serial++) if (serial % 7 !== 0) expected.push(`"${userId(serial)}","pro"\n`);
+		expect(text).toBe(expected.join(''));
+		expect(counts).toMatchObject({ memberCount: 30, anonymousCount: 5 });
+		expect(Buffer.concat(await collect(memberCsvChunks(groups(0, 0), settings, emptyCounts()))).toString()).toBe('"user_id"\n');
+	});
+
 	it('gives the header alone when the cohort is empty or every member is anonymous', async () => {
-		expect(Buffer.concat(await collect(memberCsvChunks(groups(0, 0), true, emptyCounts()))).toString()).toBe('"amplitude_id","user_id"\n');
+		expect(Buffer.concat(await collect(memberCsvChunks(groups(0, 0), SKIP_ANONYMOUS, emptyCounts()))).toString()).toBe('"amplitude_id","user_id"\n');
 		const anonymous = (async function* (): AsyncGenerator<MemberRows> {
 			yield memberRows(columns, [['1', '', 'pro']]);
 		})();
-		expect(Buffer.concat(await collect(memberCsvChunks(anonymous, true, emptyCounts()))).toString()).toBe('"amplitude_id","user_id","plan"\n');
+		expect(Buffer.concat(await collect(memberCsvChunks(anonymous, SKIP_ANONYMOUS, emptyCounts()))).toString()).toBe('"amplitude_id","user_id","plan"\n');
 	});
 });

@@ -12,6 +12,14 @@ import { useFilesystemBinaryData } from '../harness/binary-data';
 import { runWorkflow } from '../harness/workflow-runner';
 
 const COHORT = 'disk30k';
+
+async function storedText(id: string): Promise<string> {
+	const { Container } = await import('@n8n/di');
+	const { BinaryDataService } = await import('n8n-core');
+	const parts: Buffer[] = [];
+	for await (const part of await Container.get(BinaryDataService).getAsStream(id)) parts.push(part as Buffer);
+	return Buffer.concat(parts).toString();
+}
 const AUDIENCE = 'from_disk';
 
 describe('binary CSV stored on disk', () => {
@@ -28,8 +36,8 @@ describe('binary CSV stored on disk', () => {
 	});
 	afterAll(() => Promise.all([amplitude.close(), batch.close()]));
 
-	it('syncs every identified member from the stored file', async () => {
-		const workflow = benchWorkflow({ handover: 'binary', cohortId: COHORT, audience: AUDIENCE, mode: 'replace', concurrency: 2, pollIntervalSeconds: 0.1 });
+	it.each(['binary', 'binaryUserId'] as const)('syncs every identified member from the stored file (%s)', async (handover) => {
+		const workflow = benchWorkflow({ handover, cohortId: COHORT, audience: AUDIENCE, mode: 'replace', concurrency: 2, pollIntervalSeconds: 0.1 });
 		const result = await runWorkflow(workflow, { credentials: credentials as never, mode: 'trigger' });
 		expect(result.error).toBeUndefined();
 		expect(result.status).toBe('success');
@@ -37,6 +45,9 @@ describe('binary CSV stored on disk', () => {
 		const file = result.nodes['Get cohort'].items[0][0].binary!.data;
 		expect(file.id).toMatch(/^filesystem/);
 		expect(file.data).not.toMatch(/user-/);
+		const stored = (await storedText(file.id!)).split('\n');
+		expect(stored[0]).toBe(handover === 'binary' ? '"amplitude_id","user_id"' : '"user_id"');
+		expect(stored[1]).toMatch(handover === 'binary' ? /^"\d+","user-\d+"$/ : /^"user-\d+"$/);
 
 		const identified: string[] = [];
 		for await (const member of amplitude.members(COHORT)) if (member.user_id) identified.push(member.user_id);

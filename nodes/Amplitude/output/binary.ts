@@ -1,6 +1,6 @@
 /**
- * Format `binary`: the members as a CSV file (`amplitude_id,user_id[,properties]`, clean names,
- * decompressed), produced chunk by chunk while the download is read.
+ * Format `binary`: the members as a CSV file (`amplitude_id,user_id[,properties]`, or without
+ * `amplitude_id`; clean names, decompressed), produced chunk by chunk while the download is read.
  */
 import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
 
@@ -12,8 +12,17 @@ type NodeReadable = Exclude<Parameters<IExecuteFunctions['helpers']['prepareBina
 
 type ReadableFactory = (source: AsyncIterable<Buffer>, options?: { objectMode: boolean }) => NodeReadable;
 
-function headerLine(columns: MemberColumns | undefined): string {
-	return formatCsvLine(['amplitude_id', 'user_id', ...(columns?.properties.map((property) => property.name) ?? [])]);
+/** CSV Columns: `userId` leaves amplitude_id out, and with it the anonymous members (nothing would name them). */
+export type CsvColumns = 'amplitudeIdAndUserId' | 'userId';
+
+export interface MemberCsvSettings {
+	skipAnonymous: boolean;
+	withAmplitudeId: boolean;
+}
+
+function headerLine(columns: MemberColumns | undefined, withAmplitudeId: boolean): string {
+	const properties = columns?.properties.map((property) => property.name) ?? [];
+	return formatCsvLine(withAmplitudeId ? ['amplitude_id', 'user_id', ...properties] : ['user_id', ...properties]);
 }
 
 /**
@@ -30,25 +39,27 @@ const MAX_UTF8_BYTES_PER_UNIT = 3;
 /** CSV bytes for the members, in chunks of about CHUNK_BYTES; fills `counts` as it goes. */
 export async function* memberCsvChunks(
 	memberRows: AsyncIterable<MemberRows>,
-	skipAnonymous: boolean,
+	{ skipAnonymous, withAmplitudeId }: MemberCsvSettings,
 	counts: MemberCounts,
 ): AsyncGenerator<Buffer> {
+	const leaveOutAnonymous = skipAnonymous || !withAmplitudeId;
 	let headerWritten = false;
 	let chunk = Buffer.allocUnsafe(CHUNK_BYTES);
 	let used = 0;
 	const parts: string[] = [];
 	for await (const { columns, fields } of memberRows) {
-		if (!headerWritten) parts.push(headerLine(columns));
+		if (!headerWritten) parts.push(headerLine(columns, withAmplitudeId));
 		headerWritten = true;
 		for (let row = 0; row < fields.length; row += columns.width) {
 			counts.memberCount++;
 			const userId = fields[row + columns.userId];
 			if (userId === '') {
 				counts.anonymousCount++;
-				if (skipAnonymous) continue;
+				if (leaveOutAnonymous) continue;
 			}
 			// The row's text as parts, joined once per group: no intermediate string per field or row.
-			parts.push('"', escapeQuotes(fields[row + columns.amplitudeId]), '","', escapeQuotes(userId));
+			if (withAmplitudeId) parts.push('"', escapeQuotes(fields[row + columns.amplitudeId]), '","', escapeQuotes(userId));
+			else parts.push('"', escapeQuotes(userId));
 			for (const property of columns.properties) parts.push('","', escapeQuotes(fields[row + property.index]));
 			parts.push('"\n');
 		}
@@ -63,7 +74,7 @@ export async function* memberCsvChunks(
 		}
 		used += chunk.write(text, used);
 	}
-	if (!headerWritten) used += chunk.write(headerLine(undefined), used);
+	if (!headerWritten) used += chunk.write(headerLine(undefined, withAmplitudeId), used);
 	if (used > 0) yield chunk.subarray(0, used);
 }
 
