@@ -150,7 +150,7 @@ export async function* readExportMembers(options: ReadMembersOptions): AsyncGene
 					for (let column = 0; column < kept; column++) fresh.push(values[column]);
 					freshCount++;
 				},
-				// Every column is read and the rows are soon dropped: slices are the fast way (a kept id is detached).
+				// The rows are soon dropped: slices of the piece's text are the fast way (a kept id is detached).
 				{ slices: true },
 			);
 			const take = function* (): Generator<MemberRows> {

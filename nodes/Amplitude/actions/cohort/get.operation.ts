@@ -345,7 +345,8 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, output
 		} else if (format === 'binary') {
 			const binaryPropertyName = this.getNodeParameter('binaryPropertyName', itemIndex, 'data') as string;
 			const fileName = `amplitude-cohort-${cohortId}.csv`;
-			const binary = await storeCsvBinary(this, first.source, memberCsvChunks(members, { skipAnonymous, withAmplitudeId: csvColumns !== 'userId' }, counts), fileName);
+			const csvSettings = { skipAnonymous, withAmplitudeId: csvColumns !== 'userId' };
+			const binary = await storeCsvBinary(this, first.source, memberCsvChunks(members, csvSettings, counts), fileName);
 			const phases = { exportMs, downloadMs: Date.now() - downloadStarted };
 			output.push({
 				json: { ...summary, ...counts, fileName, phases, ...figuresSince(settings.retryPolicy?.budget, retriesAtStart), exportsThisMonth: guard.exportsThisMonth() },
