@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- --real-n8n --quick` runs to the end and prints a sane table: the floor and the three
- * output formats (the compact one in both its forms, a list and a text), each in a real `n8n start` with a
- * published schedule, at 100,000 members. Figures are not judged here (performance is the bench's job);
+ * output formats (the compact one in both its forms, a list and a text; the CSV File with both its CSV
+ * Columns), each in a real `n8n start` with a published schedule, at 100,000 members. Figures are not judged here (performance is the bench's job);
  * what is checked is that each one was really measured: times, RSS, and where each format's data went (the
  * database for per-member and compact outputs, the binary data folder for the CSV File).
  */
@@ -59,6 +59,7 @@ describe('npm run bench -- --real-n8n --quick', () => {
 			'n8n start, One Item With All User IDs, as a list',
 			'n8n start, One Item With All User IDs, as text (the default)',
 			'n8n start, CSV File',
+			'n8n start, CSV File, user ID only',
 		]);
 		const [floor, ...n8n] = rows;
 		const identified = floor.number('ids synced');
@@ -79,7 +80,7 @@ describe('npm run bench -- --real-n8n --quick', () => {
 			expect(row.number('requests')).toBeGreaterThan(10);
 			expect(row.number('CPU s')).toBeGreaterThan(0.1);
 		}
-		const [items, compact, compactText, csv] = n8n;
+		const [items, compact, compactText, csv, csvUserIds] = n8n;
 		// One item per member: each one saved in the database (over 100 bytes each), nothing in binary data.
 		expect(items.bytes('n8n database growth')).toBeGreaterThan(identified * 100);
 		expect(items.bytes('binary data growth')).toBe(0);
@@ -92,6 +93,10 @@ describe('npm run bench -- --real-n8n --quick', () => {
 		// The CSV File: a few KB in the database, the file (about 35 bytes a member) in the binary data folder.
 		expect(csv.bytes('n8n database growth')).toBeLessThan(100_000);
 		expect(csv.bytes('binary data growth')).toBeGreaterThan(identified * 20);
+		// With CSV Columns "User ID Only": the same few KB, and a file of about 20 bytes a member.
+		expect(csvUserIds.bytes('n8n database growth')).toBeLessThan(100_000);
+		expect(csvUserIds.bytes('binary data growth')).toBeGreaterThan(identified * 15);
+		expect(csvUserIds.bytes('binary data growth')).toBeLessThan(csv.bytes('binary data growth') * 0.7);
 		expect(run.stdout).toMatch(/bytes of database per item/);
 	});
 });
