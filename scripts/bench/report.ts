@@ -11,8 +11,11 @@ const count = (value: number) => value.toLocaleString('en-US');
 const seconds = (ms: number) => (ms / 1000).toFixed(1);
 const mark = (ok: boolean) => (ok ? 'yes' : '**no**');
 
+/** The hand-overs the targets are for: all but one item per member. */
+const TARGET_HANDOVERS: ReadonlyArray<SyncRow['handover']> = ['compact', 'compactText', 'binary', 'binaryUserId'];
+
 export function isTargetRow(row: SyncRow): boolean {
-	return row.side === 'n8n' && row.size === TARGET_SIZE && (row.handover === 'compact' || row.handover === 'compactText' || row.handover === 'binary');
+	return row.side === 'n8n' && row.size === TARGET_SIZE && TARGET_HANDOVERS.includes(row.handover);
 }
 
 export function syncTable(rows: SyncRow[]): string[] {
