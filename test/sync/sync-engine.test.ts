@@ -2,6 +2,7 @@
 import { MemberCollector } from '../../nodes/Batch/sync/member-collector';
 import { planSync } from '../../nodes/Batch/sync/plan';
 import { diffIds } from '../../nodes/Batch/sync/id-diff';
+import { idsOf, PackedIds, type IdList } from '../../nodes/Batch/sync/packed-ids';
 import { decodeState, encodeState } from '../../nodes/Batch/sync/state-codec';
 import { audienceStateKey, staticDataStateStore } from '../../nodes/Batch/sync/state-store';
 import { syncAudience, SyncInputError, type SyncOptions } from '../../nodes/Batch/sync/sync-audience';
@@ -15,6 +16,9 @@ const collect = (values: unknown[], maxLength?: number) => {
 	values.forEach((value, itemIndex) => collector.add(value, undefined, { itemIndex }));
 	return collector.finish();
 };
+
+const packed = (ids: string[]) => PackedIds.of(ids);
+const plain = (diff: { entered: IdList; left: IdList; unchanged: number }) => ({ ...diff, entered: idsOf(diff.entered), left: idsOf(diff.left) });
 
 const fastRetry = { maxRetries: 3, baseDelayMs: 1, maxDelayMs: 5 };
 const options = (overrides: Partial<SyncOptions> = {}): SyncOptions => ({
@@ -32,7 +36,7 @@ const options = (overrides: Partial<SyncOptions> = {}): SyncOptions => ({
 describe('MemberCollector', () => {
 	it('counts empty, non-string, too long and duplicate ids, and keeps the rest in first-seen order', () => {
 		const members = collect(['b', 'a', '', '  ', null, undefined, 42, { id: 'x' }, 'b', ' a ', 'x'.repeat(6), 'c'], 5);
-		expect(members.ids).toEqual(['b', 'a', 'c']);
+		expect(idsOf(members.ids)).toEqual(['b', 'a', 'c']);
 		expect(members.counts).toEqual({
 			received: 12,
 			unique: 3,
@@ -58,19 +62,18 @@ describe('MemberCollector', () => {
 });
 
 describe('planSync', () => {
-	const ids = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+	const ids = packed(['a', 'b', 'c', 'd', 'e', 'f', 'g']);
 
 	it('chunks Add and Remove by the per-call limit, in one phase', () => {
 		const plan = planSync({ mode: 'add', ids, maxIdsPerCall: 3 });
-		expect(plan.chunks.map((c) => [c.index, c.action, c.ids])).toEqual([
+		expect(plan.chunks.map((c) => [c.index, c.action, idsOf(c.ids)])).toEqual([
 			[1, 'add', ['a', 'b', 'c']],
 			[2, 'add', ['d', 'e', 'f']],
 			[3, 'add', ['g']],
 		]);
 		expect(plan.phases).toHaveLength(1);
-		expect(planSync({ mode: 'remove', ids, maxIdsPerCall: 10 }).chunks).toEqual([
-			{ index: 1, phase: 0, action: 'remove', ids },
-		]);
+		const remove = planSync({ mode: 'remove', ids, maxIdsPerCall: 10 }).chunks;
+		expect(remove.map((c) => ({ ...c, ids: idsOf(c.ids) }))).toEqual([{ index: 1, phase: 0, action: 'remove', ids: idsOf(ids) }]);
 	});
 
 	it('replaces with the first chunk, then adds the rest in a later phase', () => {
@@ -80,35 +83,35 @@ describe('planSync', () => {
 	});
 
 	it('sends only who entered and who left in Sync changes, and nothing when nothing changed', () => {
-		const plan = planSync({ mode: 'syncChanges', ids: ['y', 'c', 'x', 'b'], previousIds: ['z', 'b', 'a', 'c'], maxIdsPerCall: 10 });
-		expect(plan.chunks.map((c) => [c.action, c.ids])).toEqual([
+		const plan = planSync({ mode: 'syncChanges', ids: packed(['y', 'c', 'x', 'b']), previousIds: packed(['z', 'b', 'a', 'c']), maxIdsPerCall: 10 });
+		expect(plan.chunks.map((c) => [c.action, idsOf(c.ids)])).toEqual([
 			['add', ['y', 'x']],
 			['remove', ['z', 'a']],
 		]);
 		expect([plan.toAdd, plan.toRemove, plan.unchanged]).toEqual([2, 2, 2]);
-		expect(planSync({ mode: 'syncChanges', ids: ['a'], previousIds: ['a'], maxIdsPerCall: 10 }).chunks).toEqual([]);
+		expect(planSync({ mode: 'syncChanges', ids: packed(['a']), previousIds: packed(['a']), maxIdsPerCall: 10 }).chunks).toEqual([]);
 	});
 
 	it('never plans an empty chunk', () => {
-		expect(planSync({ mode: 'add', ids: [], maxIdsPerCall: 3 }).chunks).toEqual([]);
+		expect(planSync({ mode: 'add', ids: packed([]), maxIdsPerCall: 3 }).chunks).toEqual([]);
 	});
 });
 
 describe('diffIds', () => {
 	it('finds who entered and who left, each in its own list\'s order', () => {
-		expect(diffIds(['e', 'c', 'a'], ['f', 'c', 'b', 'd'])).toEqual({ entered: ['f', 'b', 'd'], left: ['e', 'a'], unchanged: 1 });
-		expect(diffIds([], ['a'])).toEqual({ entered: ['a'], left: [], unchanged: 0 });
-		expect(diffIds(['a', 'b'], [])).toEqual({ entered: [], left: ['a', 'b'], unchanged: 0 });
+		expect(plain(diffIds(packed(['e', 'c', 'a']), packed(['f', 'c', 'b', 'd'])))).toEqual({ entered: ['f', 'b', 'd'], left: ['e', 'a'], unchanged: 1 });
+		expect(plain(diffIds(packed([]), packed(['a'])))).toEqual({ entered: ['a'], left: [], unchanged: 0 });
+		expect(plain(diffIds(packed(['a', 'b']), packed([])))).toEqual({ entered: [], left: ['a', 'b'], unchanged: 0 });
 	});
 
 	it('counts a repeat in the last run once', () => {
-		expect(diffIds(['a', 'b', 'a', 'b'], ['b'])).toEqual({ entered: [], left: ['a'], unchanged: 1 });
+		expect(plain(diffIds(packed(['a', 'b', 'a', 'b']), packed(['b'])))).toEqual({ entered: [], left: ['a'], unchanged: 1 });
 	});
 
 	it('agrees with set arithmetic on a large shuffled change', () => {
 		const previous = Array.from({ length: 50_000 }, (_, i) => `user-${(i * 7919) % 50_000}`);
 		const current = previous.filter((_, i) => i % 100 !== 0).concat(Array.from({ length: 500 }, (_, i) => `new-${i}`)).reverse();
-		const diff = diffIds(previous, current);
+		const diff = plain(diffIds(packed(previous), packed(current)));
 		const before = new Set(previous);
 		const after = new Set(current);
 		expect(diff.entered).toEqual(current.filter((id) => !before.has(id)));
@@ -117,26 +120,33 @@ describe('diffIds', () => {
 	});
 });
 
+/** The ids of a state that decodes, as strings; the reason as an error otherwise. */
+async function decodedIds(state: unknown): Promise<string[]> {
+	const decoded = await decodeState(state);
+	if (!decoded.ok) throw new Error(decoded.reason);
+	return idsOf(decoded.ids);
+}
+
 describe('state codec', () => {
 	it('round-trips ids in their order, compactly, and detects tampering', async () => {
 		const ids = Array.from({ length: 20000 }, (_, i) => `user-${String((i * 7919) % 20000).padStart(6, '0')}`);
-		const state = await encodeState(ids);
+		const state = await encodeState(packed(ids));
 		expect(state.count).toBe(20000);
 		expect(state.ids.length).toBeLessThan(ids.join('\n').length / 3);
 		expect(JSON.stringify(state)).not.toContain('user-000001');
-		expect(await decodeState(JSON.parse(JSON.stringify(state)))).toEqual({ ok: true, ids });
+		expect(await decodedIds(JSON.parse(JSON.stringify(state)))).toEqual(ids);
 		expect(await decodeState({ ...state, count: 3 })).toMatchObject({ ok: false });
 		expect(await decodeState({ ...state, checksum: 'x' })).toMatchObject({ ok: false, reason: expect.stringContaining('checksum') });
 		expect(await decodeState({ ...state, ids: 'bm90IGd6aXA=' })).toMatchObject({ ok: false, reason: expect.stringContaining('decompress') });
 		expect(await decodeState('garbage')).toMatchObject({ ok: false });
-		expect(await decodeState(await encodeState([]))).toEqual({ ok: true, ids: [] });
+		expect(await decodedIds(await encodeState(packed([])))).toEqual([]);
 	});
 
 	it('still reads the sorted states of format 1, and refuses one that is not sorted', async () => {
-		const sorted = await encodeState(['a', 'b', 'c']);
-		expect(await decodeState({ ...sorted, v: 1 })).toEqual({ ok: true, ids: ['a', 'b', 'c'] });
-		const unsorted = await encodeState(['b', 'a', 'c']);
-		expect(await decodeState(unsorted)).toEqual({ ok: true, ids: ['b', 'a', 'c'] });
+		const sorted = await encodeState(packed(['a', 'b', 'c']));
+		expect(await decodedIds({ ...sorted, v: 1 })).toEqual(['a', 'b', 'c']);
+		const unsorted = await encodeState(packed(['b', 'a', 'c']));
+		expect(await decodedIds(unsorted)).toEqual(['b', 'a', 'c']);
 		expect(await decodeState({ ...unsorted, v: 1 })).toMatchObject({ ok: false, reason: expect.stringContaining('sorted') });
 		expect(await decodeState({ ...sorted, v: 3 })).toMatchObject({ ok: false });
 	});

@@ -1,5 +1,6 @@
 /** An API holding one in-memory audience, behind the engine's AudienceApi port, with scripted failures. */
-import type { AudienceApi, AudienceMember, AudiencePage, AudienceView, MemberChange, WriteResult } from '../../nodes/Batch/sync/types';
+import { idsOf } from '../../nodes/Batch/sync/packed-ids';
+import type { AudienceApi, AudienceMember, AudiencePage, AudienceView, MemberBatch, WriteResult } from '../../nodes/Batch/sync/types';
 
 export class FakeAudience implements AudienceApi {
 	exists = false;
@@ -70,21 +71,21 @@ export class FakeAudience implements AudienceApi {
 		return {};
 	}
 
-	async update(name: string, changes: MemberChange[]): Promise<WriteResult> {
+	async update(name: string, action: 'add' | 'remove', members: MemberBatch): Promise<WriteResult> {
 		this.checkName(name);
-		this.write('update', changes.length);
-		for (const change of changes) {
-			if (change.action === 'add') this.members.set(change.member.id, change.member);
-			else this.members.delete(change.member.id);
+		this.write('update', members.ids.length);
+		for (const member of membersOf(members)) {
+			if (action === 'add') this.members.set(member.id, member);
+			else this.members.delete(member.id);
 		}
 		return { indexingToken: `t${++this.tokens}` };
 	}
 
-	async replace(name: string, members: AudienceMember[]): Promise<WriteResult> {
+	async replace(name: string, members: MemberBatch): Promise<WriteResult> {
 		this.checkName(name);
-		this.write('replace', members.length);
+		this.write('replace', members.ids.length);
 		this.members.clear();
-		for (const member of members) this.members.set(member.id, member);
+		for (const member of membersOf(members)) this.members.set(member.id, member);
 		return { indexingToken: `t${++this.tokens}` };
 	}
 
@@ -119,4 +120,8 @@ export class FakeAudience implements AudienceApi {
 /** An error shaped like the node transport's: an HTTP status and an optional Retry-After. */
 export function httpError(status: number, retryAfter?: string): Error {
 	return Object.assign(new Error(`HTTP ${status}`), { httpCode: String(status), context: { retryAfter } });
+}
+
+function membersOf({ ids, extrasOf }: MemberBatch): AudienceMember[] {
+	return idsOf(ids).map((id) => ({ id, ...extrasOf?.(id) }));
 }

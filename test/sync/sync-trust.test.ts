@@ -12,6 +12,7 @@ async function withAudienceLock<T>(key: string, run: () => Promise<T>): Promise<
 }
 import { MemberCollector } from '../../nodes/Batch/sync/member-collector';
 import { planSync } from '../../nodes/Batch/sync/plan';
+import { PackedIds } from '../../nodes/Batch/sync/packed-ids';
 import { estimateRemovals, removalLimitBreach } from '../../nodes/Batch/sync/removal-limit';
 import { checkAudienceUnchanged, checkStateBookkeeping } from '../../nodes/Batch/sync/state-check';
 import { encodeState, readStateMeta } from '../../nodes/Batch/sync/state-codec';
@@ -51,7 +52,7 @@ describe('checkAudienceUnchanged', () => {
 
 describe('state bookkeeping in the codec', () => {
 	it('round-trips the snapshot and dates, and drops malformed ones', async () => {
-		const state = await encodeState(['a'], now, { audience: snapshot, fullSyncAt: now.toISOString(), usedAt: now.toISOString() });
+		const state = await encodeState(PackedIds.of(['a']), now, { audience: snapshot, fullSyncAt: now.toISOString(), usedAt: now.toISOString() });
 		expect(readStateMeta(JSON.parse(JSON.stringify(state)))).toEqual({ audience: snapshot, fullSyncAt: now.toISOString(), usedAt: now.toISOString() });
 		expect(readStateMeta({ ...state, audience: { nbIds: 'x' }, fullSyncAt: 3 })).toEqual({ usedAt: now.toISOString() });
 	});
@@ -59,13 +60,13 @@ describe('state bookkeeping in the codec', () => {
 
 describe('removal estimates and the limit', () => {
 	it('counts exact removals for Sync changes and a known Replace, a lower bound otherwise', () => {
-		const previous = ['a', 'b', 'c', 'd'];
-		const sync = planSync({ mode: 'syncChanges', ids: ['a', 'x'], previousIds: previous, maxIdsPerCall: 10 });
+		const previous = PackedIds.of(['a', 'b', 'c', 'd']);
+		const sync = planSync({ mode: 'syncChanges', ids: PackedIds.of(['a', 'x']), previousIds: previous, maxIdsPerCall: 10 });
 		expect(estimateRemovals(sync, 2, 4, previous, undefined)).toEqual({ count: 3, atLeast: false, of: 4, share: 0.75 });
-		const replace = planSync({ mode: 'replace', ids: ['a', 'x'], maxIdsPerCall: 10 });
+		const replace = planSync({ mode: 'replace', ids: PackedIds.of(['a', 'x']), maxIdsPerCall: 10 });
 		expect(estimateRemovals(replace, 2, 4, previous, 1)).toEqual({ count: 3, atLeast: false, of: 4, share: 0.75 });
 		expect(estimateRemovals(replace, 2, 10, undefined, undefined)).toEqual({ count: 8, atLeast: true, of: 10, share: 0.8 });
-		expect(estimateRemovals(planSync({ mode: 'add', ids: ['a'], maxIdsPerCall: 10 }), 1, 0, undefined, undefined).share).toBe(0);
+		expect(estimateRemovals(planSync({ mode: 'add', ids: PackedIds.of(['a']), maxIdsPerCall: 10 }), 1, 0, undefined, undefined).share).toBe(0);
 	});
 
 	it('breaches only above the share, and 0% refuses any removal', () => {

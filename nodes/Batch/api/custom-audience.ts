@@ -11,11 +11,12 @@ import {
 	type AudienceMember,
 	type AudiencePage,
 	type AudienceView,
-	type MemberChange,
+	type MemberBatch,
 	type NewAudience,
 	type WriteResult,
 } from '../sync/types';
-import { indexingTokenOf, jsonBody, readCredential, sendOnce, type CallDetails, type HttpAnswer, type RequestContext } from './http';
+import { indexingTokenOf, readCredential, sendOnce, type CallDetails, type HttpAnswer, type RequestContext } from './http';
+import { idsBody } from './ids-body';
 
 const CUSTOM_AUDIENCE_CREDENTIAL = 'batchApi';
 
@@ -124,17 +125,15 @@ export class CustomAudienceApi implements AudienceApi {
 		return {};
 	}
 
-	/** Not async, like replace: the change objects die once their bytes exist (see jsonBody). */
-	update(name: string, changes: MemberChange[]): Promise<WriteResult> {
-		const ids = changes.map((change) =>
-			change.action === 'add' ? { action: 'add', ...this.entry(change.member) } : { action: 'remove', id: change.member.id },
-		);
+	/** Not async, like replace: see idsBody. */
+	update(name: string, action: 'add' | 'remove', members: MemberBatch): Promise<WriteResult> {
 		// 1.0 requires the type on updates; 1.1 accepts it when it matches.
-		return this.write('PATCH', `Update audience "${name}"`, name, jsonBody({ type: this.audienceType, ids }));
+		const body = idsBody({ type: this.audienceType }, action, members, (member) => this.entry(member));
+		return this.write('PATCH', `Update audience "${name}"`, name, body);
 	}
 
-	replace(name: string, members: AudienceMember[]): Promise<WriteResult> {
-		const body = jsonBody({ type: this.audienceType, ids: members.map((member) => this.entry(member)) });
+	replace(name: string, members: MemberBatch): Promise<WriteResult> {
+		const body = idsBody({ type: this.audienceType }, 'replace', members, (member) => this.entry(member));
 		return this.write('PUT', `Replace audience "${name}"`, name, body);
 	}
 

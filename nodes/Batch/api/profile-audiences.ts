@@ -11,11 +11,12 @@ import {
 	type AudienceMember,
 	type AudiencePage,
 	type AudienceView,
-	type MemberChange,
+	type MemberBatch,
 	type NewAudience,
 	type WriteResult,
 } from '../sync/types';
-import { indexingTokenOf, jsonBody, readCredential, sendOnce, type CallDetails, type HttpAnswer, type RequestContext } from './http';
+import { indexingTokenOf, readCredential, sendOnce, type CallDetails, type HttpAnswer, type RequestContext } from './http';
+import { idsBody } from './ids-body';
 
 const PROFILE_AUDIENCES_CREDENTIAL = 'batchProfileApi';
 
@@ -104,16 +105,13 @@ export class ProfileAudiencesApi implements AudienceApi {
 		return indexingTokenOf(await this.call({ route: 'create', what: `Create audience "${name}"`, body }));
 	}
 
-	/** Not async, like replace: the change objects die once their bytes exist (see jsonBody). */
-	update(name: string, changes: MemberChange[]): Promise<WriteResult> {
-		const ids = changes.map((change) =>
-			change.action === 'add' ? { action: 'add', ...entry(change.member) } : { action: 'remove', id: change.member.id },
-		);
-		return this.write('update', `Update audience "${name}"`, jsonBody({ name, ids }));
+	/** Not async, like replace: see idsBody. */
+	update(name: string, action: 'add' | 'remove', members: MemberBatch): Promise<WriteResult> {
+		return this.write('update', `Update audience "${name}"`, idsBody({ name }, action, members, entry));
 	}
 
-	replace(name: string, members: AudienceMember[]): Promise<WriteResult> {
-		return this.write('replace', `Replace audience "${name}"`, jsonBody({ name, ids: members.map(entry) }));
+	replace(name: string, members: MemberBatch): Promise<WriteResult> {
+		return this.write('replace', `Replace audience "${name}"`, idsBody({ name }, 'replace', members, entry));
 	}
 
 	private async write(route: Route, what: string, body: Buffer): Promise<WriteResult> {

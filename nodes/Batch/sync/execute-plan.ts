@@ -7,7 +7,7 @@ import { withRetry } from '../../shared/retry';
 import type { CallCounter } from './call-counter';
 import type { SyncEventListener } from './events';
 import type { PlannedChunk, SyncPlan } from './plan';
-import type { AudienceApi, AudienceMember, ChunkAction, MemberChange, MemberExtras, WriteResult } from './types';
+import type { AudienceApi, ChunkAction, MemberExtras, WriteResult } from './types';
 
 export type ChunkStatus = 'applied' | 'failed' | 'notAttempted';
 
@@ -34,7 +34,8 @@ export interface ExecutionOutcome {
 
 export interface ExecuteOptions {
 	concurrency: number;
-	extrasOf: (id: string) => MemberExtras | undefined;
+	/** Absent when no id carries extras. */
+	extrasOf?: (id: string) => MemberExtras | undefined;
 	onEvent: SyncEventListener;
 }
 
@@ -89,27 +90,15 @@ function describe(chunk: PlannedChunk, status: ChunkStatus): ChunkOutcome {
 	return { index: chunk.index, action: chunk.action, size: chunk.ids.length, status };
 }
 
-/**
- * Builds the chunk's body only when it is sent, so at most `concurrency` bodies exist at once. Not async:
- * its frame would keep the member objects alive during the network wait (the adapter turns them into
- * bytes before it waits).
- */
+/** The adapter makes the chunk's body only when it is sent, so at most `concurrency` bodies exist at once. */
 function writeChunk(
 	api: AudienceApi,
 	name: string,
 	chunk: PlannedChunk,
-	extrasOf: (id: string) => MemberExtras | undefined,
+	extrasOf: ((id: string) => MemberExtras | undefined) | undefined,
 ): Promise<WriteResult> {
-	const member = (id: string): AudienceMember => {
-		const extras = extrasOf(id);
-		return extras ? { id, ...extras } : { id };
-	};
-	if (chunk.action === 'replace') return api.replace(name, chunk.ids.map(member));
-	const changes: MemberChange[] =
-		chunk.action === 'add'
-			? chunk.ids.map((id) => ({ action: 'add', member: member(id) }))
-			: chunk.ids.map((id) => ({ action: 'remove', member: { id } }));
-	return api.update(name, changes);
+	const members = { ids: chunk.ids, extrasOf };
+	return chunk.action === 'replace' ? api.replace(name, members) : api.update(name, chunk.action, members);
 }
 
 /** Runs `worker` over `items`, at most `concurrency` at a time, starting none once `shouldStop` says so. */

@@ -2,7 +2,7 @@
  * Validates and dedupes member ids as they stream in, so the input is never held as one item per id.
  * Invalid ids and duplicates are counted (and a few shown) but never sent.
  */
-import { IdSet } from './id-set';
+import { PackedIds } from './packed-ids';
 import type { MemberExtras } from './types';
 
 export type InvalidReason = 'empty' | 'nonString' | 'tooLong';
@@ -23,7 +23,7 @@ export interface MemberOrigin {
 
 export interface CollectedMembers {
 	/** Unique valid ids, in the order they were first seen. */
-	ids: string[];
+	ids: PackedIds;
 	/** Attributes and tags of the ids that carry some (the last occurrence wins, as in Batch's update). */
 	extras: Map<string, MemberExtras>;
 	counts: MemberCounts;
@@ -46,7 +46,7 @@ const SAMPLE_LIMIT = 10;
 const SAMPLE_VALUE_LENGTH = 80;
 
 export class MemberCollector {
-	private readonly seen = new IdSet();
+	private seen = new PackedIds();
 
 	private readonly extras = new Map<string, MemberExtras>();
 
@@ -81,15 +81,53 @@ export class MemberCollector {
 		return false;
 	}
 
+	/**
+	 * Takes a text of ids, one per line, empty lines skipped: the Amplitude node's compact output. A line
+	 * that is already a valid id as it stands (no surrounding space, nothing JSON must escape, not too
+	 * long) goes into the set as bytes, with no string made for it; any other line is read by add.
+	 */
+	addLines(text: string, origin: MemberOrigin = {}): void {
+		if (!isWellFormed(text)) {
+			for (const line of text.split('\n')) if (line !== '') this.add(line, undefined, origin);
+			return;
+		}
+		const bytes = Buffer.from(text, 'utf8');
+		let start = 0;
+		let plain = true;
+		for (let at = 0; at < bytes.length; at++) {
+			const byte = bytes[at];
+			if (byte !== NEWLINE) {
+				if (byte < 0x20 || byte === QUOTE || byte === BACKSLASH) plain = false;
+				continue;
+			}
+			this.addLine(bytes, start, at, plain, origin);
+			start = at + 1;
+			plain = true;
+		}
+		this.addLine(bytes, start, bytes.length, plain, origin);
+	}
+
 	/** Ends the collection: the ids, in the order they were first seen. */
 	finish(): CollectedMembers {
-		const ids = this.seen.take();
+		const ids = this.seen;
+		this.seen = new PackedIds();
 		return {
 			ids,
 			extras: this.extras,
 			counts: { ...this.counts, unique: ids.length },
 			invalidSamples: this.samples,
 		};
+	}
+
+	private addLine(bytes: Buffer, start: number, end: number, plain: boolean, origin: MemberOrigin): void {
+		if (end === start) return;
+		// Bytes below 0x80 at both ends: no space (ASCII or Unicode) for trim to take away.
+		if (plain && end - start <= this.maxIdLength && isEdgeByte(bytes[start]) && isEdgeByte(bytes[end - 1])) {
+			this.counts.received++;
+			if (!this.seen.addPlainBytes(bytes, start, end)) this.counts.duplicates++;
+			return;
+		}
+		this.add(bytes.toString('utf8', start, end), undefined, origin);
 	}
 
 	private invalidReason(value: unknown): InvalidReason | undefined {
@@ -100,6 +138,20 @@ export class MemberCollector {
 		if (id.length > this.maxIdLength) return 'tooLong';
 		return undefined;
 	}
+}
+
+const NEWLINE = 10;
+const QUOTE = 34;
+const BACKSLASH = 92;
+
+function isEdgeByte(byte: number): boolean {
+	return byte > 0x20 && byte < 0x80;
+}
+
+/** No lone surrogate, which UTF-8 cannot carry (isWellFormed is missing before Node 20). */
+function isWellFormed(text: string): boolean {
+	const check = (text as { isWellFormed?: () => boolean }).isWellFormed;
+	return typeof check === 'function' ? check.call(text) : !/[\ud800-\udfff]/.test(text);
 }
 
 function hasExtras(extras: MemberExtras | undefined): boolean {

@@ -4,6 +4,7 @@
  * (Replace must land before the adds that complete it, or it would wipe them).
  */
 import { diffIds } from './id-diff';
+import type { IdList } from './packed-ids';
 import type { ChunkAction, SyncMode } from './types';
 
 export interface PlannedChunk {
@@ -11,7 +12,7 @@ export interface PlannedChunk {
 	index: number;
 	phase: number;
 	action: ChunkAction;
-	ids: string[];
+	ids: IdList;
 }
 
 export interface SyncPlan {
@@ -29,9 +30,9 @@ export interface PlanInput {
 	/** The mode actually run: for Sync changes without a usable state, the caller passes `replace`. */
 	mode: SyncMode;
 	/** Unique ids of this run. */
-	ids: string[];
+	ids: IdList;
 	/** Unique ids the last run sent (Sync changes only). */
-	previousIds?: string[];
+	previousIds?: IdList;
 	maxIdsPerCall: number;
 }
 
@@ -50,7 +51,7 @@ export function planSync(input: PlanInput): SyncPlan {
 		case 'replace':
 			// Replace with the first chunk, then add the rest: not atomic beyond one chunk.
 			builder.push(0, 'replace', ids.slice(0, maxIdsPerCall));
-			builder.push(1, 'add', ids.slice(maxIdsPerCall));
+			builder.push(1, 'add', ids.slice(maxIdsPerCall, ids.length));
 			break;
 		case 'syncChanges': {
 			if (!input.previousIds) throw new Error('Sync changes needs the ids of the last run');
@@ -81,7 +82,7 @@ class ChunkBuilder {
 	constructor(private readonly size: number) {}
 
 	/** Never produces an empty chunk: Batch may refuse an empty `ids` array. */
-	push(phase: number, action: ChunkAction, ids: string[]): void {
+	push(phase: number, action: ChunkAction, ids: IdList): void {
 		for (let start = 0; start < ids.length; start += this.size) {
 			this.chunks.push({ index: this.chunks.length + 1, phase, action, ids: ids.slice(start, start + this.size) });
 		}

@@ -20,7 +20,7 @@ export function estimateRemovals(
 	plan: SyncPlan,
 	unique: number,
 	audienceSize: number | null,
-	previousIds: readonly string[] | undefined,
+	previousIds: { readonly length: number } | undefined,
 	keptFromPrevious: number | undefined,
 ): RemovalEstimate {
 	let count: number;

@@ -12,6 +12,8 @@
  */
 import { createHash } from 'crypto';
 
+import { idsOf, PackedIds, type IdList } from './packed-ids';
+
 export const STATE_FORMAT_VERSION = 2;
 
 const SORTED_STATE_VERSION = 1;
@@ -46,12 +48,13 @@ export interface AudienceSnapshot {
 /** The bookkeeping saved next to the ids. */
 export type StateMeta = Pick<EncodedAudienceState, 'audience' | 'fullSyncAt' | 'usedAt'>;
 
-export type DecodedState = { ok: true; ids: string[] } | { ok: false; reason: string };
+export type DecodedState = { ok: true; ids: PackedIds } | { ok: false; reason: string };
 
 const IDS_PER_PIECE = 5000;
+const BYTES_PER_PIECE = 1 << 20;
 
 export async function encodeState(
-	ids: readonly string[],
+	ids: IdList,
 	now = new Date(),
 	meta: StateMeta = {},
 ): Promise<EncodedAudienceState> {
@@ -61,10 +64,17 @@ export async function encodeState(
 	// Read while writing: the stream applies backpressure, so writing everything first would stall.
 	const compressed = collect(gzip.readable);
 	const writer = gzip.writable.getWriter();
-	for (let start = 0; start < ids.length; start += IDS_PER_PIECE) {
-		const text = (start > 0 ? '\n' : '') + ids.slice(start, start + IDS_PER_PIECE).join('\n');
-		hash.update(text);
-		await writer.write(encoder.encode(text));
+	// The packed ids are already this text's bytes, unless some id had to be stored escaped.
+	const joined = ids instanceof PackedIds ? ids.joinedBytes() : undefined;
+	if (joined) {
+		hash.update(joined);
+		for (let start = 0; start < joined.length; start += BYTES_PER_PIECE) await writer.write(joined.slice(start, start + BYTES_PER_PIECE));
+	} else {
+		for (let start = 0; start < ids.length; start += IDS_PER_PIECE) {
+			const text = (start > 0 ? '\n' : '') + idsOf(ids, start, start + IDS_PER_PIECE).join('\n');
+			hash.update(text);
+			await writer.write(encoder.encode(text));
+		}
 	}
 	await writer.close();
 	return {
@@ -98,18 +108,36 @@ export function readStateMeta(state: unknown): StateMeta {
 export async function decodeState(state: unknown): Promise<DecodedState> {
 	if (!isEncodedState(state)) return { ok: false, reason: 'the stored state has an unknown shape' };
 	if (state.count === 0) {
-		return state.checksum === emptyChecksum() ? { ok: true, ids: [] } : { ok: false, reason: 'the stored state fails its checksum' };
+		return state.checksum === emptyChecksum() ? { ok: true, ids: new PackedIds() } : { ok: false, reason: 'the stored state fails its checksum' };
 	}
 	const bytes = await gunzip(new Uint8Array(Buffer.from(state.ids, 'base64')));
 	if (!bytes) return { ok: false, reason: 'the stored state cannot be decompressed' };
 	const checksum = createHash('sha256').update(bytes).digest('hex');
 	if (checksum !== state.checksum) return { ok: false, reason: 'the stored state fails its checksum' };
-	const ids = new TextDecoder().decode(bytes).split('\n');
-	if (ids.length !== state.count) return { ok: false, reason: 'the stored state holds a different number of ids' };
+	if (lineCount(bytes) !== state.count) return { ok: false, reason: 'the stored state holds a different number of ids' };
 	if (state.v === SORTED_STATE_VERSION) {
+		const ids = new TextDecoder().decode(bytes).split('\n');
 		for (let i = 1; i < ids.length; i++) if (!(ids[i - 1] < ids[i])) return { ok: false, reason: 'the stored ids are not sorted' };
 	}
-	return { ok: true, ids };
+	return { ok: true, ids: readLines(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)) };
+}
+
+function lineCount(bytes: Uint8Array): number {
+	let count = 1;
+	for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, at + 1)) count++;
+	return count;
+}
+
+/** The ids, one per line, packed without a string per id. */
+function readLines(bytes: Buffer): PackedIds {
+	const ids = new PackedIds();
+	let start = 0;
+	for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, start)) {
+		ids.addUtf8(bytes, start, at);
+		start = at + 1;
+	}
+	ids.addUtf8(bytes, start, bytes.length);
+	return ids;
 }
 
 async function gunzip(compressed: Uint8Array<ArrayBuffer>): Promise<Uint8Array | undefined> {

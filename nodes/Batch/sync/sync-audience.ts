@@ -13,6 +13,7 @@ import { isIndexingDone, waitForIndexing } from './indexing';
 import type { CollectedMembers } from './member-collector';
 import { planSync, type PlannedChunk, type SyncPlan } from './plan';
 import { diffIds } from './id-diff';
+import type { PackedIds } from './packed-ids';
 import { estimateRemovals, removalLimitBreach, type RemovalEstimate } from './removal-limit';
 import { summarizeChunks, type SyncReport } from './report';
 import { checkAudienceUnchanged, checkStateBookkeeping, distrust, type FallbackCheck, type TrustDecision } from './state-check';
@@ -67,7 +68,7 @@ interface ModeDecision {
 	fallbackReason: string | null;
 	fallbackCheck: FallbackCheck | null;
 	/** The last run's ids, when its state was readable (also when another check sent the run to Replace). */
-	previousIds?: string[];
+	previousIds?: PackedIds;
 	previousMeta: StateMeta;
 	/** The stored value as loaded, to mark it used without re-encoding it. */
 	stored?: unknown;
@@ -247,8 +248,8 @@ async function writeAndRemember(
 ): Promise<SyncResult> {
 	const outcome = await executePlan(plan, api, name, counter, {
 		concurrency: options.concurrency,
-		// Most syncs carry no attributes or tags: then no lookup per id.
-		extrasOf: members.extras.size > 0 ? (id) => members.extras.get(id) : () => undefined,
+		// Most syncs carry no attributes or tags: then the bodies are copied from the ids' bytes.
+		extrasOf: members.extras.size > 0 ? (id) => members.extras.get(id) : undefined,
 		onEvent,
 	});
 	const sent: Partial<SyncReport> = {
@@ -457,9 +458,9 @@ function preview(plan: SyncPlan, size: number, removals: RemovalEstimate | undef
 		const ids: string[] = [];
 		for (const chunk of plan.chunks) {
 			if (!keep(chunk.action)) continue;
-			for (const id of chunk.ids) {
+			for (let index = 0; index < chunk.ids.length; index++) {
 				if (ids.length >= size) return ids;
-				ids.push(id);
+				ids.push(chunk.ids.get(index));
 			}
 		}
 		return ids;
@@ -477,7 +478,8 @@ function unappliedIds(plan: SyncPlan, outcome: ExecutionOutcome): string[] {
 	const unapplied: string[] = [];
 	outcome.chunks.forEach((chunk, position) => {
 		if (chunk.status === 'applied') return;
-		for (const id of plan.chunks[position].ids) unapplied.push(id);
+		const ids = plan.chunks[position].ids;
+		for (let index = 0; index < ids.length; index++) unapplied.push(ids.get(index));
 	});
 	return unapplied;
 }

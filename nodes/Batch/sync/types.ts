@@ -2,6 +2,7 @@
  * The audience sync engine's vocabulary, shared by both Batch APIs. Each API implements `AudienceApi`
  * (`../api`); the engine never builds a URL or knows which API it talks to.
  */
+import type { IdList } from './packed-ids';
 
 /** Attribute values Batch accepts on an id (String, Number, Float, Date as ISO text, Url, Array). */
 export type AttributeValue = string | number | boolean | null | string[];
@@ -18,7 +19,12 @@ export interface AudienceMember extends MemberExtras {
 	id: string;
 }
 
-export type MemberChange = { action: 'add'; member: AudienceMember } | { action: 'remove'; member: { id: string } };
+/** The ids of one write, and what travels with them. */
+export interface MemberBatch {
+	ids: IdList;
+	/** The extras of an id; absent when no id of the sync carries any. */
+	extrasOf?: (id: string) => MemberExtras | undefined;
+}
 
 export type IndexingState = 'IN_PROGRESS' | 'APPLIED' | 'REPLACED';
 
@@ -95,8 +101,9 @@ export interface AudienceApi {
 	/** The audience's size and indexing state; `exists: false` when there is none of that name. */
 	view(name: string, indexingToken?: string): Promise<AudienceView>;
 	create(name: string, details: NewAudience): Promise<WriteResult>;
-	update(name: string, changes: MemberChange[]): Promise<WriteResult>;
-	replace(name: string, members: AudienceMember[]): Promise<WriteResult>;
+	/** Adds (with their extras) or removes the ids. */
+	update(name: string, action: 'add' | 'remove', members: MemberBatch): Promise<WriteResult>;
+	replace(name: string, members: MemberBatch): Promise<WriteResult>;
 }
 
 /**

@@ -72,7 +72,7 @@ function readFromListFields(
 		// The Amplitude node's compact output as "Text, One per Line": every ID ends with a line break, which
 		// tells it from a text field pointed at by mistake (read as one ID, it would empty the audience).
 		if (typeof list === 'string' && (list === '' || list.endsWith('\n'))) {
-			addIdLines(list, collector, itemIndex);
+			collector.addLines(list, { itemIndex });
 			continue;
 		}
 		if (!Array.isArray(list)) {
@@ -82,17 +82,6 @@ function readFromListFields(
 			});
 		}
 		for (const id of list) collector.add(id, undefined, { itemIndex });
-	}
-}
-
-/** A text with one ID per line; empty lines are skipped, a "\r" before a line break is trimmed by the collector. */
-function addIdLines(text: string, collector: MemberCollector, itemIndex: number): void {
-	const origin = { itemIndex };
-	for (let start = 0; start < text.length; ) {
-		let end = text.indexOf('\n', start);
-		if (end < 0) end = text.length;
-		if (end > start) collector.add(text.slice(start, end), undefined, origin);
-		start = end + 1;
 	}
 }
 

@@ -37,7 +37,7 @@ export async function reportItem(
 	const planned = plannedChunks?.reduce((sum, chunk) => sum + chunk.ids.length, 0) ?? 0;
 	if (plannedChunks && planned > (report.preview?.add.length ?? 0) + (report.preview?.remove.length ?? 0)) {
 		const rows: string[][] = [];
-		for (const chunk of plannedChunks) for (const id of chunk.ids) rows.push([chunk.action, id]);
+		for (const { action, ids } of plannedChunks) for (let index = 0; index < ids.length; index++) rows.push([action, ids.get(index)]);
 		binary.preview = await csvFile(ctx, `${report.audience}-dry-run.csv`, ['action', 'id'], rows);
 	}
 	const idsInFiles = (unapplied.length > MAX_IDS_IN_JSON ? unapplied.length : 0) + (binary.preview ? planned : 0);

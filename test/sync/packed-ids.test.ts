@@ -1,0 +1,107 @@
+import { diffIds } from '../../nodes/Batch/sync/id-diff';
+import { MemberCollector } from '../../nodes/Batch/sync/member-collector';
+import { hashBytes, idsOf, jsonElementsOf, PackedIds } from '../../nodes/Batch/sync/packed-ids';
+
+/** Ids that each take another path: plain ASCII, UTF-8, and every kind JSON escapes. */
+const AWKWARD = ['plain', 'é', '用户', '😀', 'a"b', 'back\\slash', 'tab\there', 'line\nbreak', 'cr\r', 'lone\ud800', '\u007f', ''];
+
+describe('PackedIds', () => {
+	it('keeps each id once, in first-seen order', () => {
+		const ids = new PackedIds();
+		expect(['b', 'a', 'b', 'c', 'a'].map((id) => ids.add(id))).toEqual([true, true, false, true, false]);
+		expect(ids.length).toBe(3);
+		expect(idsOf(ids)).toEqual(['b', 'a', 'c']);
+	});
+
+	it('agrees with a Set across many growths, with duplicates mixed in', () => {
+		const ids = new PackedIds();
+		const reference = new Set<string>();
+		const disagreements: string[] = [];
+		for (let n = 0; n < 300_000; n++) {
+			// Every third id repeats an earlier one; ids differ only in their last characters, as real ones do.
+			const id = n % 3 === 0 ? `user-${(n * 7) % 1000}` : `user-${n}`;
+			if (ids.add(id) === reference.has(id)) disagreements.push(id);
+			reference.add(id);
+		}
+		expect(disagreements).toEqual([]);
+		expect(idsOf(ids)).toEqual([...reference]);
+	});
+
+	it('gives back every id as it was given, escaped or not, and dedupes them too', () => {
+		const ids = PackedIds.of([...AWKWARD, ...AWKWARD]);
+		expect(idsOf(ids)).toEqual(AWKWARD);
+	});
+
+	it('tells apart different ids whose hashes are equal', () => {
+		const byHash = new Map<number, string>();
+		let pair: [string, string] | undefined;
+		for (let n = 0; !pair && n < 1_000_000; n++) {
+			const id = `id-${n}`;
+			const bytes = Buffer.from(id);
+			const hash = hashBytes(bytes, 0, bytes.length);
+			const earlier = byHash.get(hash);
+			if (earlier !== undefined) pair = [earlier, id];
+			byHash.set(hash, id);
+		}
+		if (!pair) throw new Error('no two ids with the same hash among the candidates');
+		const ids = new PackedIds();
+		expect(ids.add(pair[0])).toBe(true);
+		expect(ids.add(pair[1])).toBe(true);
+		expect(ids.add(pair[0])).toBe(false);
+		expect(idsOf(ids)).toEqual(pair);
+	});
+
+	it('writes the JSON elements JSON.stringify would, for the whole list and for views of it', () => {
+		const ids = PackedIds.of(AWKWARD);
+		const elements = (list: Parameters<typeof jsonElementsOf>[0]) =>
+			`[${jsonElementsOf(list, Buffer.from('{"id":"'), Buffer.from('"}'))!.toString()}]`;
+		const expected = (strings: string[]) => JSON.stringify(strings.map((id) => ({ id })));
+		expect(elements(ids)).toBe(expected(AWKWARD));
+		expect(elements(ids.slice(2, 6))).toBe(expected(AWKWARD.slice(2, 6)));
+		expect(elements(ids.slice(2, 6).slice(1))).toBe(expected(AWKWARD.slice(3, 6)));
+		expect(elements(ids.pick(Int32Array.from([5, 0, 9])).slice(1, 3))).toBe(expected([AWKWARD[0], AWKWARD[9]]));
+		expect(elements(ids.slice(3, 3))).toBe('[]');
+		expect(JSON.parse(elements(ids))).toEqual(AWKWARD.map((id) => ({ id })));
+	});
+
+	it('gives its bytes as the ids joined by line breaks only while no id is stored escaped', () => {
+		expect(Buffer.from(PackedIds.of(['a', 'é', 'c']).joinedBytes()!).toString()).toBe('a\né\nc');
+		expect(PackedIds.of(['a', 'b"']).joinedBytes()).toBeUndefined();
+		expect(PackedIds.of([]).joinedBytes()!.length).toBe(0);
+	});
+
+	it('diffs views in each list\'s order', () => {
+		const diff = diffIds(PackedIds.of(['e', 'c', 'a"']), PackedIds.of(['f', 'c', 'a"', 'd']));
+		expect([idsOf(diff.entered), idsOf(diff.left), diff.unchanged]).toEqual([['f', 'd'], ['e'], 2]);
+	});
+});
+
+describe('MemberCollector.addLines', () => {
+	/** What reading each line with add gives: how every line was read before addLines. */
+	const lineByLine = (text: string, maxLength?: number) => {
+		const collector = new MemberCollector(maxLength);
+		for (const line of text.split('\n')) if (line !== '') collector.add(line, undefined, { itemIndex: 0 });
+		return collector.finish();
+	};
+	const viaLines = (text: string, maxLength?: number) => {
+		const collector = new MemberCollector(maxLength);
+		collector.addLines(text, { itemIndex: 0 });
+		return collector.finish();
+	};
+	const texts = {
+		plain: 'user-1\nuser-2\nuser-1\n\nuser-3\n',
+		'CRLF and spaces': 'a\r\n b\n\tc \nb\n \n\u00a0d\u00a0\ne\ufeff\n',
+		escapes: `${AWKWARD.filter((id) => !id.includes('\n')).join('\n')}\n`,
+		'lone surrogate': 'a\ud800b\nc\n',
+		'too long': `${'x'.repeat(7)}\nshort\n${'é'.repeat(4)}\n${'é'.repeat(3)}\n`,
+		'no final line break': 'a\nb',
+	};
+
+	it.each(Object.entries(texts))('reads %s as add reads each line', (_name, text) => {
+		const expected = lineByLine(text, 6);
+		const actual = viaLines(text, 6);
+		expect(idsOf(actual.ids)).toEqual(idsOf(expected.ids));
+		expect(actual.counts).toEqual(expected.counts);
+		expect(actual.invalidSamples).toEqual(expected.invalidSamples);
+	});
+});
