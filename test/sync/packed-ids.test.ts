@@ -1,6 +1,7 @@
 import { diffIds } from '../../nodes/Batch/sync/id-diff';
 import { MemberCollector } from '../../nodes/Batch/sync/member-collector';
-import { hashBytes, idsOf, jsonElementsOf, PackedIds } from '../../nodes/Batch/sync/packed-ids';
+import { countLines, hashBytes, idsOf, jsonElementsOf, PackedIds } from '../../nodes/Batch/sync/packed-ids';
+import { decodeState, encodeState } from '../../nodes/Batch/sync/state-codec';
 
 /** Ids that each take another path: plain ASCII, UTF-8, and every kind JSON escapes. */
 const AWKWARD = ['plain', 'é', '用户', '😀', 'a"b', 'back\\slash', 'tab\there', 'line\nbreak', 'cr\r', 'lone\ud800', '\u007f', ''];
@@ -54,7 +55,7 @@ describe('PackedIds', () => {
 	it('writes the JSON elements JSON.stringify would, for the whole list and for views of it', () => {
 		const ids = PackedIds.of(AWKWARD);
 		const elements = (list: Parameters<typeof jsonElementsOf>[0]) =>
-			`[${jsonElementsOf(list, Buffer.from('{"id":"'), Buffer.from('"}'))!.toString()}]`;
+			jsonElementsOf(list, { open: Buffer.from('['), prefix: Buffer.from('{"id":"'), suffix: Buffer.from('"}'), close: Buffer.from(']') })!.toString();
 		const expected = (strings: string[]) => JSON.stringify(strings.map((id) => ({ id })));
 		expect(elements(ids)).toBe(expected(AWKWARD));
 		expect(elements(ids.slice(2, 6))).toBe(expected(AWKWARD.slice(2, 6)));
@@ -68,6 +69,19 @@ describe('PackedIds', () => {
 		expect(Buffer.from(PackedIds.of(['a', 'é', 'c']).joinedBytes()!).toString()).toBe('a\né\nc');
 		expect(PackedIds.of(['a', 'b"']).joinedBytes()).toBeUndefined();
 		expect(PackedIds.of([]).joinedBytes()!.length).toBe(0);
+	});
+
+	it('goes through a Sync Changes state and back, escaped ids included', async () => {
+		// The state is UTF-8 text with an id per line: no line break, no lone surrogate.
+		const ids = [...AWKWARD.filter((id) => !id.includes('\n') && id !== '' && !/[\ud800-\udfff]/.test(id)), ...Array.from({ length: 5000 }, (_, n) => `user-${n}`)];
+		for (const list of [PackedIds.of(ids), PackedIds.of(ids.slice(AWKWARD.length))]) {
+			const decoded = await decodeState(await encodeState(list));
+			expect(decoded.ok && idsOf(decoded.ids)).toEqual(idsOf(list));
+		}
+	});
+
+	it('counts lines with or without a final line break', () => {
+		expect([countLines(Buffer.from('')), countLines(Buffer.from('a')), countLines(Buffer.from('a\nb\n')), countLines(Buffer.from('a\n\nb'))]).toEqual([0, 1, 2, 3]);
 	});
 
 	it('diffs views in each list\'s order', () => {

@@ -10,6 +10,7 @@ import type { AudienceMember, MemberBatch } from '../sync/types';
 import { jsonBody } from './http';
 
 const ID_SUFFIX = Buffer.from('"}');
+const CLOSE = Buffer.from(']}');
 const PREFIXES = {
 	replace: Buffer.from('{"id":"'),
 	add: Buffer.from('{"action":"add","id":"'),
@@ -27,10 +28,10 @@ export function idsBody(
 	entry: (member: AudienceMember) => IDataObject,
 ): Buffer {
 	const { ids, extrasOf } = members;
-	const elements = extrasOf && action !== 'remove' ? undefined : jsonElementsOf(ids, PREFIXES[action], ID_SUFFIX);
-	if (elements) {
-		const open = JSON.stringify({ ...head, ids: [] }).slice(0, -2);
-		return Buffer.concat([Buffer.from(open), elements, Buffer.from(']}')]);
+	if (!extrasOf || action === 'remove') {
+		const open = Buffer.from(JSON.stringify({ ...head, ids: [] }).slice(0, -2));
+		const body = jsonElementsOf(ids, { open, prefix: PREFIXES[action], suffix: ID_SUFFIX, close: CLOSE });
+		if (body) return body;
 	}
 	const entries: IDataObject[] = [];
 	for (let index = 0; index < ids.length; index++) {

@@ -2,7 +2,7 @@
  * Validates and dedupes member ids as they stream in, so the input is never held as one item per id.
  * Invalid ids and duplicates are counted (and a few shown) but never sent.
  */
-import { PackedIds } from './packed-ids';
+import { countLines, forEachLine, PackedIds } from './packed-ids';
 import type { MemberExtras } from './types';
 
 export type InvalidReason = 'empty' | 'nonString' | 'tooLong';
@@ -92,19 +92,8 @@ export class MemberCollector {
 			return;
 		}
 		const bytes = Buffer.from(text, 'utf8');
-		let start = 0;
-		let plain = true;
-		for (let at = 0; at < bytes.length; at++) {
-			const byte = bytes[at];
-			if (byte !== NEWLINE) {
-				if (byte < 0x20 || byte === QUOTE || byte === BACKSLASH) plain = false;
-				continue;
-			}
-			this.addLine(bytes, start, at, plain, origin);
-			start = at + 1;
-			plain = true;
-		}
-		this.addLine(bytes, start, bytes.length, plain, origin);
+		this.seen.reserveFor(countLines(bytes), bytes.length);
+		forEachLine(bytes, (start, end, plainHash) => this.addLine(bytes, start, end, plainHash, origin));
 	}
 
 	/** Ends the collection: the ids, in the order they were first seen. */
@@ -119,12 +108,11 @@ export class MemberCollector {
 		};
 	}
 
-	private addLine(bytes: Buffer, start: number, end: number, plain: boolean, origin: MemberOrigin): void {
-		if (end === start) return;
+	private addLine(bytes: Buffer, start: number, end: number, plainHash: number | undefined, origin: MemberOrigin): void {
 		// Bytes below 0x80 at both ends: no space (ASCII or Unicode) for trim to take away.
-		if (plain && end - start <= this.maxIdLength && isEdgeByte(bytes[start]) && isEdgeByte(bytes[end - 1])) {
+		if (plainHash !== undefined && end - start <= this.maxIdLength && isEdgeByte(bytes[start]) && isEdgeByte(bytes[end - 1])) {
 			this.counts.received++;
-			if (!this.seen.addPlainBytes(bytes, start, end)) this.counts.duplicates++;
+			if (!this.seen.addPlainBytes(bytes, start, end, plainHash)) this.counts.duplicates++;
 			return;
 		}
 		this.add(bytes.toString('utf8', start, end), undefined, origin);
@@ -139,10 +127,6 @@ export class MemberCollector {
 		return undefined;
 	}
 }
-
-const NEWLINE = 10;
-const QUOTE = 34;
-const BACKSLASH = 92;
 
 function isEdgeByte(byte: number): boolean {
 	return byte > 0x20 && byte < 0x80;

@@ -16,6 +16,8 @@ const NEWLINE = 10;
 const QUOTE = 34;
 const BACKSLASH = 92;
 const INITIAL_SLOTS = 1024;
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
 
 /** Ids by position: a whole PackedIds, or a view of some of its ids. */
 export interface IdList {
@@ -27,8 +29,8 @@ export interface IdList {
 
 /** FNV-1a over the bytes, then murmur3's finaliser so that similar ids spread over the table. */
 export function hashBytes(bytes: Uint8Array, start: number, end: number): number {
-	let hash = 0x811c9dc5 | 0;
-	for (let at = start; at < end; at++) hash = Math.imul(hash ^ bytes[at], 0x01000193);
+	let hash = FNV_OFFSET;
+	for (let at = start; at < end; at++) hash = Math.imul(hash ^ bytes[at], FNV_PRIME);
 	return finish(hash);
 }
 
@@ -85,24 +87,25 @@ export class PackedIds implements IdList {
 
 	/**
 	 * Adds the id whose bytes are source[start, end): UTF-8 with no quote, backslash or byte below 0x20,
-	 * which is what the caller checked. Returns false if it was already there.
+	 * which is what the caller checked (forEachLine gives their hash). Returns false if it was already there.
 	 */
-	addPlainBytes(source: Uint8Array, start: number, end: number): boolean {
+	addPlainBytes(source: Uint8Array, start: number, end: number, hash = hashBytes(source, start, end)): boolean {
+		const found = this.find(source, start, end, hash);
+		if (found >= 0) return false;
 		const length = end - start;
 		this.reserve(length + 1);
 		const bytes = this.bytes;
 		const at = this.used;
 		for (let offset = 0; offset < length; offset++) bytes[at + offset] = source[start + offset];
-		return this.commit(at + length, false);
+		this.insert(-found - 1, hash, at + length, false);
+		return true;
 	}
 
-	/** Adds the id whose UTF-8 is source[start, end), as it stands (no trimming). */
-	addUtf8(source: Buffer, start: number, end: number): boolean {
-		for (let at = start; at < end; at++) {
-			const byte = source[at];
-			if (byte < 0x20 || byte === QUOTE || byte === BACKSLASH) return this.add(source.toString('utf8', start, end));
-		}
-		return this.addPlainBytes(source, start, end);
+	/** Makes room for `ids` more ids of `bytes` bytes in all, so that adding them grows nothing. */
+	reserveFor(ids: number, bytes: number): void {
+		this.reserve(bytes + ids);
+		if (this.count + ids + 1 > this.starts.length) this.resizeStarts(this.count + ids + 1);
+		while ((this.count + ids) * 2 > this.mask) this.grow();
 	}
 
 	get(index: number): string {
@@ -134,20 +137,22 @@ export class PackedIds implements IdList {
 	}
 
 	/**
-	 * JSON array elements `prefix id suffix`, comma-separated, for the ids at positions `first` to `first +
-	 * length` of `indexes` (or of this store when there are none).
+	 * `open`, then the JSON array elements `prefix id suffix`, comma-separated, then `close`: for the ids at
+	 * positions `first` to `first + length` of `indexes` (or of this store when there are none).
 	 */
-	jsonElements(prefix: Uint8Array, suffix: Uint8Array, indexes: Int32Array | undefined, first: number, length: number): Buffer {
+	jsonElements(piece: JsonPieces, indexes: Int32Array | undefined, first: number, length: number): Buffer {
+		const { open, prefix, suffix, close } = piece;
 		const starts = this.starts;
 		const position = (at: number) => (indexes ? indexes[at] : at);
-		let size = Math.max(0, length - 1);
+		let size = open.length + Math.max(0, length - 1) + close.length;
 		for (let at = first; at < first + length; at++) {
 			const index = position(at);
 			size += prefix.length + suffix.length + starts[index + 1] - 1 - starts[index];
 		}
 		const target = Buffer.allocUnsafe(size);
 		const bytes = this.bytes;
-		let offset = 0;
+		target.set(open);
+		let offset = open.length;
 		for (let at = first; at < first + length; at++) {
 			if (at > first) target[offset++] = 44;
 			for (let k = 0; k < prefix.length; k++) target[offset++] = prefix[k];
@@ -156,6 +161,7 @@ export class PackedIds implements IdList {
 			for (let k = starts[index]; k < end; k++) target[offset++] = bytes[k];
 			for (let k = 0; k < suffix.length; k++) target[offset++] = suffix[k];
 		}
+		target.set(close, offset);
 		return target;
 	}
 
@@ -169,25 +175,31 @@ export class PackedIds implements IdList {
 
 	/** Keeps the bytes just written at `used` up to `end` as a new id, unless they are already there. */
 	private commit(end: number, escaped: boolean): boolean {
-		const start = this.used;
-		const hash = hashBytes(this.bytes, start, end);
-		const found = this.find(this.bytes, start, end, hash);
+		const hash = hashBytes(this.bytes, this.used, end);
+		const found = this.find(this.bytes, this.used, end, hash);
 		if (found >= 0) return false;
-		const slot = -found - 1;
+		this.insert(-found - 1, hash, end, escaped);
+		return true;
+	}
+
+	/** Keeps the bytes at `used` up to `end` as a new id, filed at the empty slot `slot`. */
+	private insert(slot: number, hash: number, end: number, escaped: boolean): void {
+		const start = this.used;
 		this.bytes[end] = NEWLINE;
 		this.used = end + 1;
-		if (this.count + 2 > this.starts.length) {
-			const starts = new Int32Array(this.starts.length * 2);
-			starts.set(this.starts);
-			this.starts = starts;
-		}
+		if (this.count + 2 > this.starts.length) this.resizeStarts(this.starts.length * 2);
 		this.starts[this.count] = start;
 		this.starts[++this.count] = this.used;
 		if (escaped) this.escaped++;
 		this.slots[2 * slot] = hash;
 		this.slots[2 * slot + 1] = this.count;
 		if (this.count * 2 > this.mask) this.grow();
-		return true;
+	}
+
+	private resizeStarts(length: number): void {
+		const starts = new Int32Array(length);
+		starts.set(this.starts.subarray(0, this.count + 1));
+		this.starts = starts;
 	}
 
 	/** The id's index if it is here; otherwise -(s + 1), s being the empty slot where it belongs. */
@@ -251,8 +263,8 @@ export class IdView implements IdList {
 		return new IdView(this.store, this.indexes, this.first + from, Math.max(0, clamp(end, this.length) - from));
 	}
 
-	jsonElements(prefix: Uint8Array, suffix: Uint8Array): Buffer {
-		return this.store.jsonElements(prefix, suffix, this.indexes, this.first, this.length);
+	jsonElements(pieces: JsonPieces): Buffer {
+		return this.store.jsonElements(pieces, this.indexes, this.first, this.length);
 	}
 }
 
@@ -261,10 +273,52 @@ function clamp(position: number, length: number): number {
 	return Math.min(position, length);
 }
 
-/** JSON array elements `prefix id suffix`, comma-separated, copied from the bytes; undefined for another list. */
-export function jsonElementsOf(list: IdList, prefix: Uint8Array, suffix: Uint8Array): Buffer | undefined {
-	if (list instanceof IdView) return list.jsonElements(prefix, suffix);
-	if (list instanceof PackedIds) return list.jsonElements(prefix, suffix, undefined, 0, list.length);
+/**
+ * Calls `line` for each non-empty line of `bytes` (ended by "\n" or by the end), with the hash
+ * addPlainBytes needs when no byte of the line is below 0x20, a quote or a backslash (else undefined).
+ */
+export function forEachLine(bytes: Uint8Array, line: (start: number, end: number, plainHash: number | undefined) => void): void {
+	let start = 0;
+	let hash = FNV_OFFSET;
+	let plain = true;
+	for (let at = 0; at < bytes.length; at++) {
+		const byte = bytes[at];
+		if (byte !== NEWLINE) {
+			if (byte < 0x20 || byte === QUOTE || byte === BACKSLASH) plain = false;
+			hash = Math.imul(hash ^ byte, FNV_PRIME);
+			continue;
+		}
+		if (at > start) line(start, at, plain ? finish(hash) : undefined);
+		start = at + 1;
+		hash = FNV_OFFSET;
+		plain = true;
+	}
+	if (bytes.length > start) line(start, bytes.length, plain ? finish(hash) : undefined);
+}
+
+/** How many lines ended by "\n" the bytes hold, plus one if the last is not ended. */
+export function countLines(bytes: Uint8Array): number {
+	let count = 0;
+	let start = 0;
+	for (let at = bytes.indexOf(NEWLINE); at !== -1; at = bytes.indexOf(NEWLINE, start)) {
+		count++;
+		start = at + 1;
+	}
+	return start < bytes.length ? count + 1 : count;
+}
+
+/** What surrounds the ids in JSON written from their bytes: `open prefix id suffix,prefix id suffix close`. */
+export interface JsonPieces {
+	open: Uint8Array;
+	prefix: Uint8Array;
+	suffix: Uint8Array;
+	close: Uint8Array;
+}
+
+/** The ids in JSON as `pieces` says, copied from their bytes; undefined for a list that is not packed. */
+export function jsonElementsOf(list: IdList, pieces: JsonPieces): Buffer | undefined {
+	if (list instanceof IdView) return list.jsonElements(pieces);
+	if (list instanceof PackedIds) return list.jsonElements(pieces, undefined, 0, list.length);
 	return undefined;
 }
 

@@ -12,7 +12,7 @@
  */
 import { createHash } from 'crypto';
 
-import { idsOf, PackedIds, type IdList } from './packed-ids';
+import { countLines, forEachLine, idsOf, PackedIds, type IdList } from './packed-ids';
 
 export const STATE_FORMAT_VERSION = 2;
 
@@ -114,29 +114,24 @@ export async function decodeState(state: unknown): Promise<DecodedState> {
 	if (!bytes) return { ok: false, reason: 'the stored state cannot be decompressed' };
 	const checksum = createHash('sha256').update(bytes).digest('hex');
 	if (checksum !== state.checksum) return { ok: false, reason: 'the stored state fails its checksum' };
-	if (lineCount(bytes) !== state.count) return { ok: false, reason: 'the stored state holds a different number of ids' };
+	// The ids are joined by "\n": one more id than line breaks.
+	const lines = countLines(bytes) + (bytes[bytes.length - 1] === 10 ? 1 : 0);
+	if (lines !== state.count) return { ok: false, reason: 'the stored state holds a different number of ids' };
 	if (state.v === SORTED_STATE_VERSION) {
 		const ids = new TextDecoder().decode(bytes).split('\n');
 		for (let i = 1; i < ids.length; i++) if (!(ids[i - 1] < ids[i])) return { ok: false, reason: 'the stored ids are not sorted' };
 	}
-	return { ok: true, ids: readLines(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)) };
-}
-
-function lineCount(bytes: Uint8Array): number {
-	let count = 1;
-	for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, at + 1)) count++;
-	return count;
+	return { ok: true, ids: readLines(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), lines) };
 }
 
 /** The ids, one per line, packed without a string per id. */
-function readLines(bytes: Buffer): PackedIds {
+function readLines(bytes: Buffer, lines: number): PackedIds {
 	const ids = new PackedIds();
-	let start = 0;
-	for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, start)) {
-		ids.addUtf8(bytes, start, at);
-		start = at + 1;
-	}
-	ids.addUtf8(bytes, start, bytes.length);
+	ids.reserveFor(lines, bytes.length);
+	forEachLine(bytes, (start, end, plainHash) => {
+		if (plainHash === undefined) ids.add(bytes.toString('utf8', start, end));
+		else ids.addPlainBytes(bytes, start, end, plainHash);
+	});
 	return ids;
 }
 
