@@ -3,7 +3,7 @@
  * a time): on random nasty CSVs cut into random pieces (splitting multi-byte characters and CRLFs), both
  * must give the same rows, lines, errors, and the same account of how the input ended.
  */
-import { CsvColumnReader, CsvFormatError, readCsvColumns, type ColumnReaderOptions, type CsvEnd } from '../../nodes/shared/csv';
+import { CsvColumnReader, CsvFormatError, readCsvColumns, type ColumnReaderOptions, type CsvEnd, type RawField } from '../../nodes/shared/csv';
 
 /** A small seeded generator, so a failure can be replayed. */
 function random(seed: number): () => number {
@@ -159,6 +159,12 @@ async function viaReadCsvColumns(bytes: Uint8Array, seed: number, columns: (head
 	return outcome;
 }
 
+/** A raw field read as the reader would have given it as text. */
+function rawText({ bytes, start, end, escaped }: RawField): string {
+	const text = bytes.toString('utf8', start, end);
+	return escaped ? text.replace(/""/g, '"') : text;
+}
+
 /** Push and end by hand: the ending is reported, and the held last record comes only when accepted. */
 async function viaPushAndEnd(
 	bytes: Uint8Array,
@@ -172,7 +178,10 @@ async function viaPushAndEnd(
 			outcome.rows.push({ values: [...header], fieldCount: header.length, line });
 			return columns(header);
 		},
-		(values, fieldCount, line) => outcome.rows.push({ values: [...values], fieldCount, line }),
+		(values, fieldCount, line, raw) => {
+			if (raw) expect(values[0]).toBe('');
+			outcome.rows.push({ values: raw ? [rawText(raw), ...values.slice(1)] : [...values], fieldCount, line });
+		},
 		options,
 	);
 	for await (const piece of randomPieces(bytes, random(seed))) reader.push(piece);
@@ -214,8 +223,10 @@ describe('readCsvColumns', () => {
 					expect({ csv, got }).toEqual({ csv, got: expectedRowsAndError });
 				}
 				if (expected.error !== undefined && ending?.kind !== 'openQuote') continue;
-				// Values as slices of the text (what the Amplitude export reader asks for) half of the time.
-				const pushed = await viaPushAndEnd(bytes, seed + 11, columns, { slices: round % 2 === 0 });
+				// Values as slices of the text (what the Amplitude export reader asks for) half of the time, the
+				// first column as bytes (what Upsert asks for) a third of the time.
+				const options = { slices: round % 2 === 0, rawFirstColumn: round % 3 === 0 };
+				const pushed = await viaPushAndEnd(bytes, seed + 11, columns, options);
 				const expectedPushed = { rows: expected.rows, ending };
 				if (JSON.stringify(pushed) !== JSON.stringify(expectedPushed)) expect({ csv, pushed }).toEqual({ csv, pushed: expectedPushed });
 				if (ending?.kind === 'unterminated') unterminated++;

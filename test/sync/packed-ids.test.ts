@@ -119,3 +119,25 @@ describe('MemberCollector.addLines', () => {
 		expect(actual.invalidSamples).toEqual(expected.invalidSamples);
 	});
 });
+
+describe('MemberCollector.addUtf8', () => {
+	it('reads each field as add reads its text: spaces, escapes, non-ASCII, invalid UTF-8, too long, repeats', () => {
+		const fields = [
+			...['user-1', ' u-2', 'u-3 ', 'u-4\t', 'user-1', '', '  ', 'a"b', 'back\\slash', 'tab\there', 'é', 'user-é', '\u00a0x', 'x'.repeat(7), 'x'.repeat(6)].map((field) => Buffer.from(field)),
+			Buffer.from([0x75, 0xff, 0x76]),
+			Buffer.from([0x75, 0xc3]),
+		];
+		const viaText = new MemberCollector(6);
+		const viaBytes = new MemberCollector(6);
+		// Each field sits inside a bigger buffer, as a CSV field does.
+		fields.forEach((field, line) => {
+			viaText.add(field.toString('utf8'), undefined, { line });
+			const padded = Buffer.concat([Buffer.from('ab,'), field, Buffer.from(',cd')]);
+			viaBytes.addUtf8(padded, 3, 3 + field.length, { line });
+		});
+		const [expected, actual] = [viaText.finish(), viaBytes.finish()];
+		expect(idsOf(actual.ids)).toEqual(idsOf(expected.ids));
+		expect(actual.counts).toEqual(expected.counts);
+		expect(actual.invalidSamples).toEqual(expected.invalidSamples);
+	});
+});

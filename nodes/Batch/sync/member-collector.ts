@@ -2,7 +2,7 @@
  * Validates and dedupes member ids as they stream in, so the input is never held as one item per id.
  * Invalid ids and duplicates are counted (and a few shown) but never sent.
  */
-import { countLines, forEachLine, PackedIds } from './packed-ids';
+import { countLines, forEachLine, isPlainAscii, PackedIds } from './packed-ids';
 import type { MemberExtras } from './types';
 
 export type InvalidReason = 'empty' | 'nonString' | 'tooLong';
@@ -94,6 +94,22 @@ export class MemberCollector {
 		const bytes = Buffer.from(text, 'utf8');
 		this.seen.reserveFor(countLines(bytes), bytes.length);
 		forEachLine(bytes, (start, end, plainHash) => this.addLine(bytes, start, end, plainHash, origin));
+	}
+
+	/**
+	 * Takes one candidate id given as UTF-8 bytes (a CSV field), as add takes its text: a printable ASCII
+	 * id valid as it stands goes into the set as bytes, with no string made for it (other bytes are
+	 * decoded first, which also replaces invalid UTF-8).
+	 */
+	addUtf8(bytes: Buffer, start: number, end: number, origin: MemberOrigin = {}): boolean {
+		const length = end - start;
+		if (length > 0 && length <= this.maxIdLength && isEdgeByte(bytes[start]) && isEdgeByte(bytes[end - 1]) && isPlainAscii(bytes, start, end)) {
+			this.counts.received++;
+			if (this.seen.addPlainBytes(bytes, start, end)) return true;
+			this.counts.duplicates++;
+			return false;
+		}
+		return this.add(bytes.toString('utf8', start, end), undefined, origin);
 	}
 
 	/** Ends the collection: the ids, in the order they were first seen. */

@@ -274,6 +274,18 @@ function clamp(position: number, length: number): number {
 }
 
 /**
+ * Whether source[start, end) is printable ASCII with no quote or backslash: bytes addPlainBytes can take
+ * from a source that may not be valid UTF-8.
+ */
+export function isPlainAscii(source: Uint8Array, start: number, end: number): boolean {
+	for (let at = start; at < end; at++) {
+		const byte = source[at];
+		if (byte < 0x20 || byte > 0x7e || byte === QUOTE || byte === BACKSLASH) return false;
+	}
+	return true;
+}
+
+/**
  * Calls `line` for each non-empty line of `bytes` (ended by "\n" or by the end), with the hash
  * addPlainBytes needs when no byte of the line is below 0x20, a quote or a backslash (else undefined).
  */

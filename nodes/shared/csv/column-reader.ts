@@ -37,9 +37,20 @@ export type ColumnChooser = (header: string[], line: number) => number[];
 
 /**
  * Receives each data row: the chosen columns' values in the order chosen ('' where the row is shorter),
- * in an array reused for the next row, the row's field count, and the line where it starts.
+ * in an array reused for the next row, the row's field count, and the line where it starts. With the
+ * `rawFirstColumn` option, the first chosen column comes as `raw` (and values[0] is ''), except in a
+ * last row without a line break, which comes as text.
  */
-export type ColumnRowSink = (values: string[], fieldCount: number, line: number) => void;
+export type ColumnRowSink = (values: string[], fieldCount: number, line: number, raw?: RawField) => void;
+
+/** A field as the bytes between its quotes (if any), valid only during the call that gives it. */
+export interface RawField {
+	bytes: Buffer;
+	start: number;
+	end: number;
+	/** It holds `""` escapes, still doubled in the bytes. */
+	escaped: boolean;
+}
 
 export interface ColumnReaderOptions {
 	/**
@@ -48,6 +59,11 @@ export interface ColumnReaderOptions {
 	 * should go through detachField.
 	 */
 	slices?: boolean;
+	/**
+	 * Give the first chosen column as bytes (see ColumnRowSink), not as a string: for a reader that
+	 * keeps it as bytes. Ignored when that column is also chosen again.
+	 */
+	rawFirstColumn?: boolean;
 }
 
 /** A last record with no line break after it: held back by `end()` until the caller accepts it. */
@@ -116,10 +132,16 @@ class ColumnScanner {
 
 	private nextLineFeed = -1;
 
+	/** With `rawFirstColumn`: the column given as bytes (-1: none), and its bytes in the current row. */
+	private rawColumn = -1;
+
+	private readonly raw: RawField = { bytes: Buffer.alloc(0), start: 0, end: 0, escaped: false };
+
 	constructor(
 		private readonly choose: ColumnChooser,
 		private readonly onRow: ColumnRowSink,
 		private readonly slices: boolean,
+		private readonly rawFirstColumn = false,
 	) {}
 
 	/** Parses the complete rows of `bytes` (all of them if `final`); returns where the rest starts. */
@@ -161,6 +183,7 @@ class ColumnScanner {
 		const rowLine = this.line;
 		// Only the header row fills it: a data row gets the shared empty one (a fresh array per row adds up).
 		const header: string[] = this.header ? [] : NO_HEADER;
+		this.raw.end = this.raw.start;
 		let at = start;
 		let field = 0;
 		for (;; field++) {
@@ -191,7 +214,8 @@ class ColumnScanner {
 					escaped = true;
 					p += 2;
 				}
-				if (keep) {
+				if (field === this.rawColumn && !this.header) this.keepRaw(bytes, contentStart, p, escaped);
+				else if (keep) {
 					value = this.decode(bytes, contentStart, p, highBits);
 					if (escaped) value = value.replace(/""/g, '"');
 				}
@@ -213,7 +237,8 @@ class ColumnScanner {
 					at++;
 				}
 				if (at >= length && !final) return this.incomplete(rowLine);
-				if (keep) value = this.decode(bytes, fieldStart, at, highBits);
+				if (field === this.rawColumn && !this.header) this.keepRaw(bytes, fieldStart, at, false);
+				else if (keep) value = this.decode(bytes, fieldStart, at, highBits);
 			}
 			if (this.header) header.push(value);
 			else if (keep) this.fields[field] = value;
@@ -267,15 +292,31 @@ class ColumnScanner {
 		return this.slices ? this.text.slice(start, end) : bytes.toString('latin1', start, end);
 	}
 
+	private keepRaw(bytes: Buffer, start: number, end: number, escaped: boolean): void {
+		this.raw.bytes = bytes;
+		this.raw.start = start;
+		this.raw.end = end;
+		this.raw.escaped = escaped;
+	}
+
+	/** The raw field as text: for a held record, which outlives the bytes. */
+	private rawText(): string {
+		const { bytes, start, end, escaped } = this.raw;
+		const text = bytes.toString('utf8', start, end);
+		return escaped ? text.replace(/""/g, '"') : text;
+	}
+
 	private held(header: string[], fieldCount: number, line: number): UnterminatedRecord {
 		if (this.header) return { header: true, fields: header, fieldCount, line };
-		return { header: false, fields: this.chosen.map((column) => this.fields[column]), fieldCount, line };
+		const fields = this.chosen.map((column) => (column === this.rawColumn ? this.rawText() : this.fields[column]));
+		return { header: false, fields, fieldCount, line };
 	}
 
 	private emit(header: string[], fieldCount: number, line: number): void {
 		if (!this.header) {
 			for (let position = 0; position < this.chosen.length; position++) this.values[position] = this.fields[this.chosen[position]];
-			this.onRow(this.values, fieldCount, line);
+			if (this.rawColumn >= 0) this.onRow(this.values, fieldCount, line, this.raw);
+			else this.onRow(this.values, fieldCount, line);
 			return;
 		}
 		this.header = false;
@@ -286,6 +327,9 @@ class ColumnScanner {
 		this.fields = new Array<string>(header.length + 1).fill('');
 		this.width = header.length;
 		this.values = new Array<string>(this.chosen.length).fill('');
+		const first = this.chosen[0];
+		const chosenOnce = this.chosen.indexOf(first, 1) === -1;
+		if (this.rawFirstColumn && first !== undefined && first < header.length && chosenOnce) this.rawColumn = first;
 	}
 
 	private skipLineEnd(bytes: Buffer, at: number): number {
@@ -324,7 +368,7 @@ export class CsvColumnReader {
 	private leftover = 0;
 
 	constructor(choose: ColumnChooser, onRow: ColumnRowSink, options: ColumnReaderOptions = {}) {
-		this.scanner = new ColumnScanner(choose, onRow, options.slices === true);
+		this.scanner = new ColumnScanner(choose, onRow, options.slices === true, options.rawFirstColumn === true);
 	}
 
 	push(chunk: Uint8Array): void {
@@ -372,8 +416,13 @@ export class CsvColumnReader {
  * Reads the whole CSV in `chunks` (see CsvColumnReader). A last record without a line break is read like
  * the others; a quoted field still open at the end is an error.
  */
-export async function readCsvColumns(chunks: AsyncIterable<Uint8Array>, choose: ColumnChooser, onRow: ColumnRowSink): Promise<void> {
-	const reader = new CsvColumnReader(choose, onRow);
+export async function readCsvColumns(
+	chunks: AsyncIterable<Uint8Array>,
+	choose: ColumnChooser,
+	onRow: ColumnRowSink,
+	options: ColumnReaderOptions = {},
+): Promise<void> {
+	const reader = new CsvColumnReader(choose, onRow, options);
 	for await (const chunk of chunks) reader.push(chunk);
 	reader.finish();
 }

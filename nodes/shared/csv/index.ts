@@ -9,5 +9,6 @@ export {
 	type ColumnReaderOptions,
 	type ColumnRowSink,
 	type CsvEnd,
+	type RawField,
 	type UnterminatedRecord,
 } from './column-reader';

@@ -135,24 +135,31 @@ async function collectCsv(
 			});
 			return [idIndex, ...attributeIndexes];
 		},
-		(values, fieldCount, line) => {
+		(values, fieldCount, line, raw) => {
 			if (fieldCount !== width) throw new CsvFormatError(`expected ${width} fields but found ${fieldCount}`, line);
+			origin.line = line;
+			// Without attributes the id comes as bytes, kept as they are unless they need a look as text.
+			if (raw) {
+				if (raw.escaped) collector.add(raw.bytes.toString('utf8', raw.start, raw.end).replace(/""/g, '"'), undefined, origin);
+				else collector.addUtf8(raw.bytes, raw.start, raw.end, origin);
+				return;
+			}
 			let memberExtras: MemberExtras | undefined;
 			if (attributeColumns.length > 0) {
 				const attributes: MemberAttributes = {};
 				for (let at = 0; at < attributeColumns.length; at++) if (values[at + 1] !== '') attributes[attributeColumns[at]] = values[at + 1];
 				memberExtras = { attributes };
 			}
-			origin.line = line;
 			collector.add(values[0], memberExtras, origin);
 		},
+		{ rawFirstColumn: attributeColumns.length === 0 },
 	);
 }
 
 /**
  * The file is read in pieces of 1 MB, stored or in memory (gzip detection reads the first): far fewer
- * than a stream's default 64 KB. Ids are kept as strings of their own, never slices of a piece's text,
- * which would keep whole rows (every other column) in memory as long as the ids.
+ * than a stream's default 64 KB. Ids are copied out of the pieces (as bytes, or as strings of their own),
+ * so no id keeps a piece in memory.
  */
 const PIECE_SIZE = 1 << 20;
 
