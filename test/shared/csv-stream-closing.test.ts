@@ -65,10 +65,15 @@ describe.each([
 		const ctx = csvContext(file, 'user_id', opened);
 		const collector = new MemberCollector();
 		let rows = 0;
+		// Ids come as bytes (addUtf8), or as text when they need a look (add).
 		const failAfter = Object.assign(collector, {
 			add: (...args: Parameters<MemberCollector['add']>) => {
 				if (++rows === 1000) throw new Error('stop here');
 				return MemberCollector.prototype.add.apply(collector, args);
+			},
+			addUtf8: (...args: Parameters<MemberCollector['addUtf8']>) => {
+				if (++rows === 1000) throw new Error('stop here');
+				return MemberCollector.prototype.addUtf8.apply(collector, args);
 			},
 		});
 		await expect(readMembers(ctx, items, failAfter, { attributes: false, tags: false })).rejects.toThrow(/stop here/);
