@@ -1,8 +1,8 @@
 /**
  * Millions of unique ids kept as one buffer of bytes with their offsets, not as millions of strings.
- * Two million id strings cost a sync about a second to make and hash, and then every full garbage
- * collection of the n8n process marks each of them again while the sync runs (seconds in all). Here they
- * are a few typed arrays, and a write's JSON body is copied from the bytes without making a string.
+ * Two million id strings take a sync about a second to make and hash, and every full garbage collection
+ * of the n8n process marks each of them again while the sync runs. Here they are a few typed arrays, and
+ * a write's JSON body is copied from the bytes without making a string.
  *
  * Each id is stored as the UTF-8 of its content in a JSON string, followed by "\n": for ordinary ids
  * that is the id's own UTF-8; an id with a quote, a backslash, a control character or a lone surrogate
@@ -286,8 +286,9 @@ export function isPlainAscii(source: Uint8Array, start: number, end: number): bo
 }
 
 /**
- * Calls `line` for each non-empty line of `bytes` (ended by "\n" or by the end), with the hash
- * addPlainBytes needs when no byte of the line is below 0x20, a quote or a backslash (else undefined).
+ * Calls `line` for each non-empty line of `bytes`, valid UTF-8 (lines end with "\n" or with the bytes),
+ * with the hash addPlainBytes needs when no byte of the line is below 0x20, a quote or a backslash (else
+ * undefined).
  */
 export function forEachLine(bytes: Uint8Array, line: (start: number, end: number, plainHash: number | undefined) => void): void {
 	let start = 0;
