@@ -7,8 +7,11 @@ import { memberRows } from './member-rows';
 
 const columns: MemberColumns = { amplitudeId: 0, userId: 1, properties: [{ index: 2, name: 'plan' }], width: 3 };
 
-/** Some IDs take 2 and 4 bytes a character in UTF-8. */
-const userId = (serial: number) => (serial % 5 === 0 ? `usér-${serial}-👍` : `user-${serial}`);
+/** Some IDs take 2 and 4 bytes a character in UTF-8, some hold quotes, before or after other characters. */
+const userId = (serial: number) => {
+	if (serial % 11 === 0) return serial % 2 === 0 ? `"quoted" ${serial}` : `say "hi", é ${serial}`;
+	return serial % 5 === 0 ? `usér-${serial}-👍` : `user-${serial}`;
+};
 
 async function* groups(count: number, rowsPerGroup: number): AsyncGenerator<MemberRows> {
 	for (let group = 0; group < count; group++) {
@@ -39,7 +42,7 @@ describe('CSV File output', () => {
 		const chunks = await collect(memberCsvChunks(groups(400, 500), SKIP_ANONYMOUS, counts));
 		const expected = ['"amplitude_id","user_id","plan"\n'];
 		for (let serial = 0; serial < 200_000; serial++) {
-			if (serial % 7 !== 0) expected.push(`"${100_000_000 + serial}","${userId(serial)}","pro"\n`);
+			if (serial % 7 !== 0) expected.push(formatCsvLine([String(100_000_000 + serial), userId(serial), 'pro']));
 		}
 		expect(Buffer.concat(chunks).toString()).toBe(expected.join(''));
 		expect(counts).toMatchObject({ memberCount: 200_000, anonymousCount: Math.ceil(200_000 / 7) });
@@ -53,7 +56,7 @@ describe('CSV File output', () => {
 		const settings = { skipAnonymous: false, withAmplitudeId: false };
 		const text = Buffer.concat(await collect(memberCsvChunks(groups(3, 10), settings, counts))).toString();
 		const expected = ['"user_id","plan"\n'];
-		for (let serial = 0; serial < 30; serial++) if (serial % 7 !== 0) expected.push(`"${userId(serial)}","pro"\n`);
+		for (let serial = 0; serial < 30; serial++) if (serial % 7 !== 0) expected.push(formatCsvLine([userId(serial), 'pro']));
 		expect(text).toBe(expected.join(''));
 		expect(counts).toMatchObject({ memberCount: 30, anonymousCount: 5 });
 		expect(Buffer.concat(await collect(memberCsvChunks(groups(0, 0), settings, emptyCounts()))).toString()).toBe('"user_id"\n');

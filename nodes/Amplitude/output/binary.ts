@@ -27,14 +27,63 @@ function headerLine(columns: MemberColumns | undefined, withAmplitudeId: boolean
 
 /**
  * The size of the chunks handed on: n8n writes each chunk to its binary data store with a call of its own,
- * which a group of rows (a few KB of the download) would make thousands of times. Each group's text is
- * written into the chunk at once, while it is young: neither text nor buffers kept across groups pile up
- * for the garbage collector to move.
+ * which a group of rows (a few KB of the download) would make thousands of times.
  */
 const CHUNK_BYTES = 1 << 20;
 
-/** UTF-8 takes at most 3 bytes per UTF-16 code unit: a text of this length surely fits in this many bytes. */
-const MAX_UTF8_BYTES_PER_UNIT = 3;
+/** The most bytes a field's text can take in the file: UTF-8 takes at most 3 bytes per UTF-16 code unit. */
+const MAX_BYTES_PER_UNIT = 3;
+
+const QUOTE = 34;
+
+/**
+ * Writes quoted CSV fields straight into a chunk's bytes: printable ASCII a character at a time, the rest
+ * (a quote to double, UTF-8 to encode) through Buffer.write. No string is made per field or row, so two
+ * million rows leave nothing for the garbage collector.
+ */
+class CsvChunkWriter {
+	chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+
+	used = 0;
+
+	/** Room for a row of fields of this many UTF-16 units in all: false if the chunk must be handed on first. */
+	fits(units: number, fields: number): boolean {
+		return this.used + units * MAX_BYTES_PER_UNIT + fields * 3 + 1 <= this.chunk.length;
+	}
+
+	/** Hands on the chunk's bytes; the next row needs room for `units` units in `fields` fields. */
+	take(units: number, fields: number): Buffer {
+		const full = this.chunk.subarray(0, this.used);
+		this.chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, units * MAX_BYTES_PER_UNIT + fields * 3 + 1));
+		this.used = 0;
+		return full;
+	}
+
+	field(value: string, first: boolean): void {
+		const chunk = this.chunk;
+		let used = this.used;
+		if (!first) chunk[used++] = 44;
+		chunk[used++] = QUOTE;
+		for (let at = 0; at < value.length; at++) {
+			const code = value.charCodeAt(at);
+			if (code >= 0x80 || code === QUOTE) {
+				used += chunk.write(escapeQuotes(value.slice(at)), used, 'utf8');
+				break;
+			}
+			chunk[used++] = code;
+		}
+		chunk[used++] = QUOTE;
+		this.used = used;
+	}
+
+	endRow(): void {
+		this.chunk[this.used++] = 10;
+	}
+
+	text(line: string): void {
+		this.used += this.chunk.write(line, this.used, 'utf8');
+	}
+}
 
 /** CSV bytes for the members, in chunks of about CHUNK_BYTES; fills `counts` as it goes. */
 export async function* memberCsvChunks(
@@ -43,13 +92,13 @@ export async function* memberCsvChunks(
 	counts: MemberCounts,
 ): AsyncGenerator<Buffer> {
 	const leaveOutAnonymous = skipAnonymous || !withAmplitudeId;
+	const writer = new CsvChunkWriter();
 	let headerWritten = false;
-	let chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-	let used = 0;
-	const parts: string[] = [];
 	for await (const { columns, fields } of memberRows) {
-		if (!headerWritten) parts.push(headerLine(columns, withAmplitudeId));
+		if (!headerWritten) writer.text(headerLine(columns, withAmplitudeId));
 		headerWritten = true;
+		const properties = columns.properties;
+		const width = properties.length + (withAmplitudeId ? 2 : 1);
 		for (let row = 0; row < fields.length; row += columns.width) {
 			counts.memberCount++;
 			const userId = fields[row + columns.userId];
@@ -57,25 +106,18 @@ export async function* memberCsvChunks(
 				counts.anonymousCount++;
 				if (leaveOutAnonymous) continue;
 			}
-			// The row's text as parts, joined once per group: no intermediate string per field or row.
-			if (withAmplitudeId) parts.push('"', escapeQuotes(fields[row + columns.amplitudeId]), '","', escapeQuotes(userId));
-			else parts.push('"', escapeQuotes(userId));
-			for (const property of columns.properties) parts.push('","', escapeQuotes(fields[row + property.index]));
-			parts.push('"\n');
+			const amplitudeId = withAmplitudeId ? fields[row + columns.amplitudeId] : '';
+			let units = userId.length + amplitudeId.length;
+			for (const property of properties) units += fields[row + property.index].length;
+			if (!writer.fits(units, width)) yield writer.take(units, width);
+			if (withAmplitudeId) writer.field(amplitudeId, true);
+			writer.field(userId, !withAmplitudeId);
+			for (const property of properties) writer.field(fields[row + property.index], false);
+			writer.endRow();
 		}
-		if (parts.length === 0) continue;
-		const text = parts.join('');
-		parts.length = 0;
-		const room = text.length * MAX_UTF8_BYTES_PER_UNIT;
-		if (used + room > chunk.length) {
-			if (used > 0) yield chunk.subarray(0, used);
-			chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, room));
-			used = 0;
-		}
-		used += chunk.write(text, used);
 	}
-	if (!headerWritten) used += chunk.write(headerLine(undefined, withAmplitudeId), used);
-	if (used > 0) yield chunk.subarray(0, used);
+	if (!headerWritten) writer.text(headerLine(undefined, withAmplitudeId));
+	if (writer.used > 0) yield writer.take(0, 0);
 }
 
 /**
