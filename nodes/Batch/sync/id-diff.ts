@@ -1,7 +1,9 @@
 /**
- * Who entered and who left between the last run's ids and this run's, in whatever order each comes: one
- * hash lookup per id, where a sorted walk would first have to sort two million ids (seconds).
+ * Who entered and who left between the last run's ids and this run's, in whatever order each comes: the
+ * ids are matched by hash, bucket by bucket (hash-buckets.ts), where a sorted walk would first have to
+ * sort two million ids (seconds).
  */
+import { matchIds } from './hash-buckets';
 import { packed, type IdList } from './packed-ids';
 
 export interface IdDiff {
@@ -20,8 +22,9 @@ export function diffIds(previous: IdList, current: IdList): IdDiff {
 	const entered = new Int32Array(now.length);
 	let enteredCount = 0;
 	let unchanged = 0;
+	const match = matchIds(before.idHashes, now.idHashes, (beforeIndex, nowIndex) => before.sameId(beforeIndex, now, nowIndex));
 	for (let index = 0; index < now.length; index++) {
-		const found = before.indexOfIdIn(now, index);
+		const found = match[index];
 		if (found < 0) entered[enteredCount++] = index;
 		else if (stayed[found] === 0) {
 			stayed[found] = 1;

@@ -64,7 +64,7 @@ export class MemberCollector {
 
 	constructor(private readonly maxIdLength = DEFAULT_MAX_ID_LENGTH) {}
 
-	/** Takes one candidate id; returns whether it was kept (new and valid). */
+	/** Takes one candidate id; returns whether it is valid (repeats are removed by finish). */
 	add(value: unknown, extras?: MemberExtras, origin: MemberOrigin = {}): boolean {
 		this.counts.received++;
 		const reason = this.invalidReason(value);
@@ -76,9 +76,8 @@ export class MemberCollector {
 		}
 		const id = (value as string).trim();
 		if (hasExtras(extras)) this.extras.set(id, extras!);
-		if (this.seen.add(id)) return true;
-		this.counts.duplicates++;
-		return false;
+		this.seen.append(id);
+		return true;
 	}
 
 	/**
@@ -105,21 +104,21 @@ export class MemberCollector {
 		const length = end - start;
 		if (length > 0 && length <= this.maxIdLength && isEdgeByte(bytes[start]) && isEdgeByte(bytes[end - 1]) && isPlainAscii(bytes, start, end)) {
 			this.counts.received++;
-			if (this.seen.addPlainBytes(bytes, start, end)) return true;
-			this.counts.duplicates++;
-			return false;
+			this.seen.appendPlainBytes(bytes, start, end);
+			return true;
 		}
 		return this.add(bytes.toString('utf8', start, end), undefined, origin);
 	}
 
-	/** Ends the collection: the ids, in the order they were first seen. */
+	/** Ends the collection: the ids, each once, in the order they were first seen. */
 	finish(): CollectedMembers {
 		const ids = this.seen;
 		this.seen = new PackedIds();
+		const duplicates = ids.dedupe();
 		return {
 			ids,
 			extras: this.extras,
-			counts: { ...this.counts, unique: ids.length },
+			counts: { ...this.counts, duplicates, unique: ids.length },
 			invalidSamples: this.samples,
 		};
 	}
@@ -128,7 +127,7 @@ export class MemberCollector {
 		// Bytes below 0x80 at both ends: no space (ASCII or Unicode) for trim to take away.
 		if (plainHash !== undefined && end - start <= this.maxIdLength && isEdgeByte(bytes[start]) && isEdgeByte(bytes[end - 1])) {
 			this.counts.received++;
-			if (!this.seen.addPlainBytes(bytes, start, end, plainHash)) this.counts.duplicates++;
+			this.seen.appendPlainBytes(bytes, start, end, plainHash);
 			return;
 		}
 		this.add(bytes.toString('utf8', start, end), undefined, origin);

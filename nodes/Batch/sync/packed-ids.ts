@@ -9,13 +9,14 @@
  * is stored escaped (JSON.stringify's escapes, so it holds a backslash and no line break). The same id
  * always gives the same bytes, so ids are deduplicated by their bytes.
  *
- * Open addressing with linear probing over one Int32Array of [hash, index + 1] pairs, kept at most half
- * full; a probe compares the stored hash before comparing bytes.
+ * Ids are appended as they come, with their hash; repeats are found afterwards, all at once (see
+ * hash-buckets.ts), which touches memory far less at random than a hash table filled id by id.
  */
+import { findRepeats } from './hash-buckets';
+
 const NEWLINE = 10;
 const QUOTE = 34;
 const BACKSLASH = 92;
-const INITIAL_SLOTS = 1024;
 const FNV_OFFSET = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;
 
@@ -51,20 +52,19 @@ export class PackedIds implements IdList {
 	/** starts[i]: where id i begins; starts[count] = used. */
 	private starts = new Int32Array(1024);
 
+	/** hashes[i]: id i's hashBytes. */
+	private hashes = new Int32Array(1024);
+
 	private count = 0;
 
 	/** Ids stored escaped: while there are none, the bytes are the ids themselves, one per line. */
 	private escaped = 0;
 
-	/** Slot s holds its id's hash at 2s and its index plus one at 2s + 1 (0: empty). */
-	private slots = new Int32Array(INITIAL_SLOTS * 2);
-
-	private mask = INITIAL_SLOTS - 1;
-
-	/** The ids, each once, in the order given. */
+	/** The ids, each once, in the order first given. */
 	static of(ids: Iterable<string>): PackedIds {
 		const packed = new PackedIds();
-		for (const id of ids) packed.add(id);
+		for (const id of ids) packed.append(id);
+		packed.dedupe();
 		return packed;
 	}
 
@@ -72,40 +72,65 @@ export class PackedIds implements IdList {
 		return this.count;
 	}
 
-	/** Adds the id; returns false if it was already there. */
-	add(id: string): boolean {
+	/** Adds the id at the end, repeated or not: dedupe removes the repeats. */
+	append(id: string): void {
 		this.reserve(id.length * 6 + 1);
 		const bytes = this.bytes;
 		const start = this.used;
 		for (let at = 0; at < id.length; at++) {
 			const code = id.charCodeAt(at);
-			if (code < 0x20 || code > 0x7e || code === QUOTE || code === BACKSLASH) return this.addEncoded(id);
+			if (code < 0x20 || code > 0x7e || code === QUOTE || code === BACKSLASH) {
+				this.appendEncoded(id);
+				return;
+			}
 			bytes[start + at] = code;
 		}
-		return this.commit(start + id.length, false);
+		this.close(start + id.length, hashBytes(bytes, start, start + id.length), false);
 	}
 
 	/**
-	 * Adds the id whose bytes are source[start, end): UTF-8 with no quote, backslash or byte below 0x20,
-	 * which is what the caller checked (forEachLine gives their hash). Returns false if it was already there.
+	 * Adds the id whose bytes are source[start, end) at the end: UTF-8 with no quote, backslash or byte
+	 * below 0x20, which is what the caller checked (forEachLine gives their hash).
 	 */
-	addPlainBytes(source: Uint8Array, start: number, end: number, hash = hashBytes(source, start, end)): boolean {
-		const found = this.find(source, start, end, hash);
-		if (found >= 0) return false;
+	appendPlainBytes(source: Uint8Array, start: number, end: number, hash = hashBytes(source, start, end)): void {
 		const length = end - start;
 		this.reserve(length + 1);
 		const bytes = this.bytes;
 		const at = this.used;
 		for (let offset = 0; offset < length; offset++) bytes[at + offset] = source[start + offset];
-		this.insert(-found - 1, hash, at + length, false);
-		return true;
+		this.close(at + length, hash, false);
 	}
 
-	/** Makes room for `ids` more ids of `bytes` bytes in all, so that adding them grows nothing. */
+	/** Makes room for `ids` more ids of `bytes` bytes in all, so that appending them grows nothing. */
 	reserveFor(ids: number, bytes: number): void {
 		this.reserve(bytes + ids);
-		if (this.count + ids + 1 > this.starts.length) this.resizeStarts(this.count + ids + 1);
-		while ((this.count + ids) * 2 > this.mask) this.grow();
+		if (this.count + ids + 1 > this.starts.length) this.resize(this.count + ids + 1);
+	}
+
+	/** Removes every repeat of an earlier id, keeping the order; returns how many were removed. */
+	dedupe(): number {
+		const repeats = findRepeats(this.idHashes, (earlier, later) => this.sameId(earlier, this, later));
+		if (repeats.count === 0) return 0;
+		const { bytes, starts, hashes } = this;
+		let kept = 0;
+		let used = 0;
+		for (let index = 0; index < this.count; index++) {
+			const from = starts[index];
+			const to = starts[index + 1];
+			if (repeats.flags[index] === 1) {
+				if (this.escaped > 0 && bytes.subarray(from, to).includes(BACKSLASH)) this.escaped--;
+				continue;
+			}
+			if (used !== from) bytes.copyWithin(used, from, to);
+			starts[kept] = used;
+			hashes[kept] = hashes[index];
+			used += to - from;
+			kept++;
+		}
+		starts[kept] = used;
+		this.count = kept;
+		this.used = used;
+		return repeats.count;
 	}
 
 	get(index: number): string {
@@ -113,11 +138,21 @@ export class PackedIds implements IdList {
 		return this.escaped > 0 && text.includes('\\') ? (JSON.parse(`"${text}"`) as string) : text;
 	}
 
-	/** The position of the id given as another PackedIds' id, or -1. */
-	indexOfIdIn(other: PackedIds, index: number): number {
-		const start = other.starts[index];
-		const end = other.starts[index + 1] - 1;
-		return this.find(other.bytes, start, end, hashBytes(other.bytes, start, end));
+	/** Each id's hashBytes, by position. */
+	get idHashes(): Int32Array {
+		return this.hashes.subarray(0, this.count);
+	}
+
+	/** Whether id `index` here and id `otherIndex` of `other` are the same. */
+	sameId(index: number, other: PackedIds, otherIndex: number): boolean {
+		const from = this.starts[index];
+		const length = this.starts[index + 1] - from;
+		const otherFrom = other.starts[otherIndex];
+		if (other.starts[otherIndex + 1] - otherFrom !== length) return false;
+		const bytes = this.bytes;
+		const otherBytes = other.bytes;
+		for (let at = 0; at < length; at++) if (bytes[from + at] !== otherBytes[otherFrom + at]) return false;
+		return true;
 	}
 
 	slice(start: number, end = this.count): IdList {
@@ -166,58 +201,31 @@ export class PackedIds implements IdList {
 	}
 
 	/** Ids outside printable ASCII, or with a quote or backslash: JSON.stringify makes their bytes. */
-	private addEncoded(id: string): boolean {
+	private appendEncoded(id: string): void {
 		const content = JSON.stringify(id).slice(1, -1);
 		const start = this.used;
 		const end = start + this.bytes.write(content, start, 'utf8');
-		return this.commit(end, content !== id);
+		this.close(end, hashBytes(this.bytes, start, end), content !== id);
 	}
 
-	/** Keeps the bytes just written at `used` up to `end` as a new id, unless they are already there. */
-	private commit(end: number, escaped: boolean): boolean {
-		const hash = hashBytes(this.bytes, this.used, end);
-		const found = this.find(this.bytes, this.used, end, hash);
-		if (found >= 0) return false;
-		this.insert(-found - 1, hash, end, escaped);
-		return true;
-	}
-
-	/** Keeps the bytes at `used` up to `end` as a new id, filed at the empty slot `slot`. */
-	private insert(slot: number, hash: number, end: number, escaped: boolean): void {
-		const start = this.used;
+	/** Keeps the bytes at `used` up to `end` as the next id. */
+	private close(end: number, hash: number, escaped: boolean): void {
 		this.bytes[end] = NEWLINE;
+		if (this.count + 2 > this.starts.length) this.resize(this.starts.length * 2);
+		this.starts[this.count] = this.used;
+		this.hashes[this.count] = hash;
 		this.used = end + 1;
-		if (this.count + 2 > this.starts.length) this.resizeStarts(this.starts.length * 2);
-		this.starts[this.count] = start;
 		this.starts[++this.count] = this.used;
 		if (escaped) this.escaped++;
-		this.slots[2 * slot] = hash;
-		this.slots[2 * slot + 1] = this.count;
-		if (this.count * 2 > this.mask) this.grow();
 	}
 
-	private resizeStarts(length: number): void {
+	private resize(length: number): void {
 		const starts = new Int32Array(length);
 		starts.set(this.starts.subarray(0, this.count + 1));
 		this.starts = starts;
-	}
-
-	/** The id's index if it is here; otherwise -(s + 1), s being the empty slot where it belongs. */
-	private find(source: Uint8Array, start: number, end: number, hash: number): number {
-		const slots = this.slots;
-		for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
-			const entry = slots[2 * slot + 1];
-			if (entry === 0) return -slot - 1;
-			if (slots[2 * slot] === hash && this.holds(entry - 1, source, start, end)) return entry - 1;
-		}
-	}
-
-	private holds(index: number, source: Uint8Array, start: number, end: number): boolean {
-		const from = this.starts[index];
-		if (this.starts[index + 1] - 1 - from !== end - start) return false;
-		const bytes = this.bytes;
-		for (let at = 0; at < end - start; at++) if (bytes[from + at] !== source[start + at]) return false;
-		return true;
+		const hashes = new Int32Array(length);
+		hashes.set(this.hashes.subarray(0, this.count));
+		this.hashes = hashes;
 	}
 
 	private reserve(extra: number): void {
@@ -225,22 +233,6 @@ export class PackedIds implements IdList {
 		const bigger = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.used + extra));
 		this.bytes.copy(bigger, 0, 0, this.used);
 		this.bytes = bigger;
-	}
-
-	private grow(): void {
-		const old = this.slots;
-		const mask = this.mask * 2 + 1;
-		const slots = new Int32Array((mask + 1) * 2);
-		for (let at = 0; at < old.length; at += 2) {
-			const entry = old[at + 1];
-			if (entry === 0) continue;
-			let slot = old[at] & mask;
-			while (slots[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
-			slots[2 * slot] = old[at];
-			slots[2 * slot + 1] = entry;
-		}
-		this.slots = slots;
-		this.mask = mask;
 	}
 }
 
@@ -274,7 +266,7 @@ function clamp(position: number, length: number): number {
 }
 
 /**
- * Whether source[start, end) is printable ASCII with no quote or backslash: bytes addPlainBytes can take
+ * Whether source[start, end) is printable ASCII with no quote or backslash: bytes appendPlainBytes can take
  * from a source that may not be valid UTF-8.
  */
 export function isPlainAscii(source: Uint8Array, start: number, end: number): boolean {
@@ -287,7 +279,7 @@ export function isPlainAscii(source: Uint8Array, start: number, end: number): bo
 
 /**
  * Calls `line` for each non-empty line of `bytes`, valid UTF-8 (lines end with "\n" or with the bytes),
- * with the hash addPlainBytes needs when no byte of the line is below 0x20, a quote or a backslash (else
+ * with the hash appendPlainBytes needs when no byte of the line is below 0x20, a quote or a backslash (else
  * undefined).
  */
 export function forEachLine(bytes: Uint8Array, line: (start: number, end: number, plainHash: number | undefined) => void): void {
@@ -342,10 +334,11 @@ export function idsOf(list: IdList, start = 0, end = list.length): string[] {
 	return ids;
 }
 
-/** The list as a PackedIds (itself if it is one). */
+/** The list as a PackedIds (itself if it is one), each id once. */
 export function packed(list: IdList): PackedIds {
 	if (list instanceof PackedIds) return list;
 	const store = new PackedIds();
-	for (let index = 0; index < list.length; index++) store.add(list.get(index));
+	for (let index = 0; index < list.length; index++) store.append(list.get(index));
+	store.dedupe();
 	return store;
 }

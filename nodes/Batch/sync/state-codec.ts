@@ -124,14 +124,15 @@ export async function decodeState(state: unknown): Promise<DecodedState> {
 	return { ok: true, ids: readLines(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), lines) };
 }
 
-/** The ids, one per line, packed without a string per id. */
+/** The ids, one per line, packed without a string per id (a repeat is kept once). */
 function readLines(bytes: Buffer, lines: number): PackedIds {
 	const ids = new PackedIds();
 	ids.reserveFor(lines, bytes.length);
 	forEachLine(bytes, (start, end, plainHash) => {
-		if (plainHash === undefined) ids.add(bytes.toString('utf8', start, end));
-		else ids.addPlainBytes(bytes, start, end, plainHash);
+		if (plainHash === undefined) ids.append(bytes.toString('utf8', start, end));
+		else ids.appendPlainBytes(bytes, start, end, plainHash);
 	});
+	ids.dedupe();
 	return ids;
 }
 

@@ -1,0 +1,131 @@
+/**
+ * Finding repeated and shared ids among millions, bucket by bucket: the ids' positions are sorted by the
+ * top bits of their hash (a counting sort, positions ascending within a bucket), then each bucket, a few
+ * thousand ids, goes through a small hash table that stays in the processor's cache. One table of
+ * millions of slots, filled an id at a time, waits on memory for nearly every id instead.
+ */
+const BUCKET_BITS = 8;
+const BUCKETS = 1 << BUCKET_BITS;
+
+interface Buckets {
+	/** Bucket b holds order[offsets[b]] to order[offsets[b + 1] - 1]. */
+	offsets: Int32Array;
+	order: Int32Array;
+}
+
+function bucketOf(hash: number): number {
+	return hash >>> (32 - BUCKET_BITS);
+}
+
+function bucketsOf(hashes: Int32Array, count: number): Buckets {
+	const offsets = new Int32Array(BUCKETS + 1);
+	for (let index = 0; index < count; index++) offsets[bucketOf(hashes[index]) + 1]++;
+	for (let bucket = 0; bucket < BUCKETS; bucket++) offsets[bucket + 1] += offsets[bucket];
+	const next = offsets.slice(0, BUCKETS);
+	const order = new Int32Array(count);
+	for (let index = 0; index < count; index++) order[next[bucketOf(hashes[index])]++] = index;
+	return { offsets, order };
+}
+
+/** Open addressing over positions plus one (0: empty), reused bucket after bucket, at most half full. */
+class BucketTable {
+	private slots: Int32Array;
+
+	mask = 0;
+
+	constructor(buckets: Buckets) {
+		let largest = 0;
+		for (let bucket = 0; bucket < BUCKETS; bucket++) largest = Math.max(largest, buckets.offsets[bucket + 1] - buckets.offsets[bucket]);
+		this.slots = new Int32Array(sizeFor(largest));
+	}
+
+	/** Empties the table for a bucket of `entries` positions. */
+	clear(entries: number): Int32Array {
+		const size = sizeFor(entries);
+		this.mask = size - 1;
+		this.slots.fill(0, 0, size);
+		return this.slots;
+	}
+}
+
+function sizeFor(entries: number): number {
+	let size = 16;
+	while (size < entries * 2) size *= 2;
+	return size;
+}
+
+/**
+ * Marks each position holding the same id as an earlier one. `same(a, b)` compares the ids at two
+ * positions whose hashes are equal.
+ */
+export function findRepeats(hashes: Int32Array, same: (earlier: number, later: number) => boolean): { flags: Uint8Array; count: number } {
+	const count = hashes.length;
+	const buckets = bucketsOf(hashes, count);
+	const table = new BucketTable(buckets);
+	const flags = new Uint8Array(count);
+	let repeats = 0;
+	for (let bucket = 0; bucket < BUCKETS; bucket++) {
+		const from = buckets.offsets[bucket];
+		const to = buckets.offsets[bucket + 1];
+		const slots = table.clear(to - from);
+		const mask = table.mask;
+		for (let at = from; at < to; at++) {
+			const index = buckets.order[at];
+			const hash = hashes[index];
+			for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+				const entry = slots[slot];
+				if (entry === 0) {
+					slots[slot] = index + 1;
+					break;
+				}
+				if (hashes[entry - 1] === hash && same(entry - 1, index)) {
+					flags[index] = 1;
+					repeats++;
+					break;
+				}
+			}
+		}
+	}
+	return { flags, count: repeats };
+}
+
+/**
+ * For each id of the second list (by its hashes), the position of the same id in the first (each id there
+ * once), or -1. `same(b, n)` compares the ids at position b of the first and n of the second, whose
+ * hashes are equal.
+ */
+export function matchIds(
+	beforeHashes: Int32Array,
+	nowHashes: Int32Array,
+	same: (beforeIndex: number, nowIndex: number) => boolean,
+): Int32Array {
+	const inBefore = bucketsOf(beforeHashes, beforeHashes.length);
+	const inNow = bucketsOf(nowHashes, nowHashes.length);
+	const table = new BucketTable(inBefore);
+	const found = new Int32Array(nowHashes.length).fill(-1);
+	for (let bucket = 0; bucket < BUCKETS; bucket++) {
+		const from = inBefore.offsets[bucket];
+		const to = inBefore.offsets[bucket + 1];
+		const slots = table.clear(to - from);
+		const mask = table.mask;
+		for (let at = from; at < to; at++) {
+			const index = inBefore.order[at];
+			let slot = beforeHashes[index] & mask;
+			while (slots[slot] !== 0) slot = (slot + 1) & mask;
+			slots[slot] = index + 1;
+		}
+		for (let at = inNow.offsets[bucket]; at < inNow.offsets[bucket + 1]; at++) {
+			const index = inNow.order[at];
+			const hash = nowHashes[index];
+			for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+				const entry = slots[slot];
+				if (entry === 0) break;
+				if (beforeHashes[entry - 1] === hash && same(entry - 1, index)) {
+					found[index] = entry - 1;
+					break;
+				}
+			}
+		}
+	}
+	return found;
+}
