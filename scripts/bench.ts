@@ -140,7 +140,8 @@ async function mainRealN8n(argv: string[], flags: Flags): Promise<void> {
 			`${new Date().toISOString().slice(0, 10)}; ${cpus().length} cores, shared with the sandboxes (in the bench's own process). ` +
 			'Schedule Trigger → Get cohort → Batch Profile Upsert (Replace), published once n8n is idle; one production execution per ' +
 			'case, each in a fresh n8n. Sync s: first Amplitude request to the end of the last Batch write, from the sandboxes\' logs ' +
-			'(the same for the floor, plain Node on n8n\'s Node, run before and after each size\'s cases; its peak RSS in brackets); ' +
+			'(the same for the floor, plain Node on n8n\'s Node, run before each round of a size\'s cases and after the last; its peak RSS in brackets); ' +
+			'× floor: over the median floor run (the lower middle); × floors around it: over the mean of the floor runs just before and after its round. ' +
 			'Amplitude s: first Amplitude request to the end of the download, Batch s: first Batch request to the end of the last write. ' +
 			'Execution s: the execution\'s startedAt to stoppedAt in n8n\'s database. CPU s: user + system time of all its threads, ' +
 			'n8n\'s main process from the publish to the execution\'s end, the floor\'s process for its run. Idle RSS: n8n\'s main process once settled after ' +
