@@ -29,8 +29,12 @@ export const POLL_INTERVAL_MS = 100;
 export const CONCURRENCY = 4;
 export const AUDIENCE = 'bench_cohort';
 
-/** Inside the repository, so the compiled child finds node_modules. */
-const NODE_CHILD_BUILD = path.resolve(__dirname, '..', '..', '.bench-build');
+/**
+ * Inside the repository, so the compiled child finds node_modules; one folder per bench process, so two
+ * benches at once (the test lanes run `npm run bench -- --quick` and `--real-n8n --quick` side by side)
+ * do not delete each other's build.
+ */
+const NODE_CHILD_BUILD = path.resolve(__dirname, '..', '..', '.bench-build', String(process.pid));
 
 export interface RequestCount {
 	amplitude: number;
