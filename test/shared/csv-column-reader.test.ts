@@ -179,8 +179,13 @@ async function viaPushAndEnd(
 			return columns(header);
 		},
 		(values, fieldCount, line, raw) => {
-			if (raw) expect(values[0]).toBe('');
-			outcome.rows.push({ values: raw ? [rawText(raw), ...values.slice(1)] : [...values], fieldCount, line });
+			const shown = [...values];
+			raw?.forEach((field, position) => {
+				expect(values[position]).toBe('');
+				if (field.escaped) expect(field.quoted).toBe(true);
+				shown[position] = rawText(field);
+			});
+			outcome.rows.push({ values: shown, fieldCount, line });
 		},
 		options,
 	);
@@ -223,9 +228,11 @@ describe('readCsvColumns', () => {
 					expect({ csv, got }).toEqual({ csv, got: expectedRowsAndError });
 				}
 				if (expected.error !== undefined && ending?.kind !== 'openQuote') continue;
-				// Values as slices of the text (what the Amplitude export reader asks for) half of the time, the
-				// first column as bytes (what Upsert asks for) a third of the time.
-				const options = { slices: round % 2 === 0, rawFirstColumn: round % 3 === 0 };
+				// Values as slices of the text (what the Amplitude export reader asks for) half of the time; the
+				// first column as bytes (what Upsert asks for) a third of the time, every column (what the CSV
+				// File output asks for) another third.
+				const raw = (['firstColumn', 'allColumns', undefined] as const)[round % 3];
+				const options: ColumnReaderOptions = { slices: round % 2 === 0, raw };
 				const pushed = await viaPushAndEnd(bytes, seed + 11, columns, options);
 				const expectedPushed = { rows: expected.rows, ending };
 				if (JSON.stringify(pushed) !== JSON.stringify(expectedPushed)) expect({ csv, pushed }).toEqual({ csv, pushed: expectedPushed });

@@ -3,7 +3,7 @@
  * body as one string. A download cut by the network is resumed by fetching the file again and skipping
  * the rows already delivered (the export file does not change), so consumers see one unbroken sequence.
  */
-import { CsvColumnReader, CsvFormatError, gunzipIfCompressed } from '../../shared/csv';
+import { CsvColumnReader, CsvFormatError, gunzipIfCompressed, type RawField } from '../../shared/csv';
 import { describeFailure, isRetryable } from '../../shared/retry';
 import { DownloadIncompleteError } from '../transport/download-guard';
 import type { DownloadBody } from '../transport/export';
@@ -32,10 +32,17 @@ const USER_ID_ONLY: MemberColumns = { amplitudeId: -1, userId: 0, properties: []
  */
 export interface MemberRows {
 	columns: MemberColumns;
+	/** Empty when the rows went to `onRowBytes`. */
 	fields: string[];
 	/** How many rows. */
 	count: number;
 }
+
+/**
+ * Takes one member row as it is read, its columns (MemberRows's order) as the file's bytes in `raw`, or as
+ * text in `values` when there is no `raw` (a last record without a line break). Valid during the call only.
+ */
+export type MemberRowSink = (columns: MemberColumns, values: readonly string[], raw: readonly RawField[] | undefined) => void;
 
 const ID_COLUMNS = ['amplitude_id', 'user_id'];
 
@@ -80,6 +87,11 @@ export interface ReadMembersOptions {
 	/** Read the user_id column alone (outputs that need nothing else): no string is made for the others. */
 	userIdOnly?: boolean;
 	/**
+	 * Give each new row to this as it is read, as bytes, rather than in the groups (which then carry the
+	 * count alone): for an output that copies the fields into a file, with no string made for them.
+	 */
+	onRowBytes?: MemberRowSink;
+	/**
 	 * Members the cohort listing announces. A file that ends cleanly with fewer is downloaded again, and
 	 * accepted when the second download ends on the same member (the listing may be older than the export).
 	 */
@@ -114,6 +126,7 @@ function isNetworkCut(error: unknown): boolean {
  */
 export async function* readExportMembers(options: ReadMembersOptions): AsyncGenerator<MemberRows> {
 	const progressEvery = options.progressEvery ?? 250_000;
+	const onRowBytes = options.onRowBytes;
 	let delivered = 0;
 	let nextProgress = progressEvery;
 	let body: DownloadBody = options.first;
@@ -141,17 +154,19 @@ export async function* readExportMembers(options: ReadMembersOptions): AsyncGene
 					kept = columns.width;
 					return options.userIdOnly ? [inFile.userId] : header.map((_, index) => index);
 				},
-				(values, fieldCount, line) => {
+				(values, fieldCount, line, raw) => {
 					seen++;
 					if (seen <= delivered) return;
 					if (fieldCount !== width) {
 						throw new CsvFormatError(`Expected ${width} fields but found ${fieldCount}: the file is truncated or malformed`, line);
 					}
-					for (let column = 0; column < kept; column++) fresh.push(values[column]);
+					if (onRowBytes) onRowBytes(columns!, values, raw);
+					else for (let column = 0; column < kept; column++) fresh.push(values[column]);
 					freshCount++;
 				},
-				// The rows are soon dropped: slices of the piece's text are the fast way (a kept id is detached).
-				{ slices: true },
+				// The rows are soon dropped: slices of the piece's text are the fast way to make their strings (a
+				// kept id is detached), and bytes the fast way to copy them.
+				onRowBytes ? { raw: 'allColumns' } : { slices: true },
 			);
 			const take = function* (): Generator<MemberRows> {
 				if (!columns || freshCount === 0) return;

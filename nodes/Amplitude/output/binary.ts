@@ -4,8 +4,8 @@
  */
 import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
 
-import { escapeQuotes, formatCsvLine } from '../../shared/csv';
-import type { MemberRows, MemberColumns } from '../helpers/members';
+import { escapeQuotes, formatCsvLine, type RawField } from '../../shared/csv';
+import type { MemberColumns, MemberRowSink, MemberRows } from '../helpers/members';
 import type { MemberCounts } from './counts';
 
 type NodeReadable = Exclude<Parameters<IExecuteFunctions['helpers']['prepareBinaryData']>[0], Buffer>;
@@ -31,7 +31,10 @@ function headerLine(columns: MemberColumns | undefined, withAmplitudeId: boolean
  */
 const CHUNK_BYTES = 1 << 20;
 
-/** The most bytes a field's text can take in the file: UTF-8 takes at most 3 bytes per UTF-16 code unit. */
+/**
+ * The most bytes a field can take in the file per UTF-16 code unit of its text, or per byte of the export:
+ * UTF-8 takes at most 3 bytes a unit, an invalid byte becomes U+FFFD (3 bytes), a quote is doubled.
+ */
 const MAX_BYTES_PER_UNIT = 3;
 
 const QUOTE = 34;
@@ -76,6 +79,31 @@ class CsvChunkWriter {
 		this.used = used;
 	}
 
+	/**
+	 * A field given as the export's bytes, copied as they are: a quoted field's `""` escapes are what the
+	 * file needs. Beyond ASCII (where invalid UTF-8 must turn into U+FFFD as in text) and for a quote in an
+	 * unquoted field, it is written from its text instead.
+	 */
+	bytesField(raw: RawField, first: boolean): void {
+		const { bytes, start, end, quoted } = raw;
+		const chunk = this.chunk;
+		const begin = this.used;
+		let used = begin;
+		if (!first) chunk[used++] = 44;
+		chunk[used++] = QUOTE;
+		for (let at = start; at < end; at++) {
+			const byte = bytes[at];
+			if (byte >= 0x80 || (byte === QUOTE && !quoted)) {
+				this.used = begin;
+				this.field(fieldText(raw), first);
+				return;
+			}
+			chunk[used++] = byte;
+		}
+		chunk[used++] = QUOTE;
+		this.used = used;
+	}
+
 	endRow(): void {
 		this.chunk[this.used++] = 10;
 	}
@@ -85,39 +113,83 @@ class CsvChunkWriter {
 	}
 }
 
-/** CSV bytes for the members, in chunks of about CHUNK_BYTES; fills `counts` as it goes. */
-export async function* memberCsvChunks(
-	memberRows: AsyncIterable<MemberRows>,
-	{ skipAnonymous, withAmplitudeId }: MemberCsvSettings,
-	counts: MemberCounts,
-): AsyncGenerator<Buffer> {
-	const leaveOutAnonymous = skipAnonymous || !withAmplitudeId;
-	const writer = new CsvChunkWriter();
-	let headerWritten = false;
-	for await (const { columns, fields } of memberRows) {
-		if (!headerWritten) writer.text(headerLine(columns, withAmplitudeId));
-		headerWritten = true;
-		const properties = columns.properties;
-		const width = properties.length + (withAmplitudeId ? 2 : 1);
-		for (let row = 0; row < fields.length; row += columns.width) {
-			counts.memberCount++;
-			const userId = fields[row + columns.userId];
-			if (userId === '') {
-				counts.anonymousCount++;
-				if (leaveOutAnonymous) continue;
-			}
-			const amplitudeId = withAmplitudeId ? fields[row + columns.amplitudeId] : '';
-			let units = userId.length + amplitudeId.length;
-			for (const property of properties) units += fields[row + property.index].length;
-			if (!writer.fits(units, width)) yield writer.take(units, width);
-			if (withAmplitudeId) writer.field(amplitudeId, true);
-			writer.field(userId, !withAmplitudeId);
-			for (const property of properties) writer.field(fields[row + property.index], false);
-			writer.endRow();
-		}
+/**
+ * The CSV File, written while the export is read: each row's fields are copied from the export's bytes
+ * (`row`, the reader's onRowBytes), and the file comes out in chunks of about CHUNK_BYTES (`chunks`, which
+ * drives the reading). No string is made per field or row. Fills `counts` as it goes.
+ */
+export class MemberCsvFile {
+	private readonly writer = new CsvChunkWriter();
+
+	/** Chunks filled by the rows of the last piece read, not yet handed on. */
+	private readonly filled: Buffer[] = [];
+
+	private headerWritten = false;
+
+	/** The columns written, as positions in a row: [amplitude_id,] user_id, then the properties. */
+	private positions: number[] = [];
+
+	private positionsFor: MemberColumns | undefined;
+
+	private readonly leaveOutAnonymous: boolean;
+
+	constructor(
+		private readonly settings: MemberCsvSettings,
+		private readonly counts: MemberCounts,
+	) {
+		this.leaveOutAnonymous = settings.skipAnonymous || !settings.withAmplitudeId;
 	}
-	if (!headerWritten) writer.text(headerLine(undefined, withAmplitudeId));
-	if (writer.used > 0) yield writer.take(0, 0);
+
+	readonly row: MemberRowSink = (columns, values, raw) => {
+		if (columns !== this.positionsFor) this.start(columns);
+		this.counts.memberCount++;
+		const anonymous = raw ? raw[columns.userId].end === raw[columns.userId].start : values[columns.userId] === '';
+		if (anonymous) {
+			this.counts.anonymousCount++;
+			if (this.leaveOutAnonymous) return;
+		}
+		const { positions, writer } = this;
+		let size = 0;
+		for (const position of positions) size += raw ? raw[position].end - raw[position].start : values[position].length;
+		if (!writer.fits(size, positions.length)) this.filled.push(writer.take(size, positions.length));
+		for (let at = 0; at < positions.length; at++) {
+			if (raw) writer.bytesField(raw[positions[at]], at === 0);
+			else writer.field(values[positions[at]], at === 0);
+		}
+		writer.endRow();
+	};
+
+	async *chunks(groups: AsyncIterable<MemberRows>): AsyncGenerator<Buffer> {
+		for await (const group of groups) {
+			if (group.count > 0) yield* this.handOn();
+		}
+		if (!this.headerWritten) this.header(headerLine(undefined, this.settings.withAmplitudeId));
+		yield* this.handOn();
+		if (this.writer.used > 0) yield this.writer.take(0, 0);
+	}
+
+	private *handOn(): Generator<Buffer> {
+		while (this.filled.length > 0) yield this.filled.shift()!;
+	}
+
+	private start(columns: MemberColumns): void {
+		if (!this.headerWritten) this.header(headerLine(columns, this.settings.withAmplitudeId));
+		this.positionsFor = columns;
+		const { amplitudeId, userId, properties } = columns;
+		this.positions = [...(this.settings.withAmplitudeId ? [amplitudeId] : []), userId, ...properties.map((property) => property.index)];
+	}
+
+	private header(line: string): void {
+		if (!this.writer.fits(line.length, 0)) this.filled.push(this.writer.take(line.length, 0));
+		this.writer.text(line);
+		this.headerWritten = true;
+	}
+}
+
+/** The field's value, as the CSV reader gives it as text. */
+function fieldText({ bytes, start, end, escaped }: RawField): string {
+	const text = bytes.toString('utf8', start, end);
+	return escaped ? text.replace(/""/g, '"') : text;
 }
 
 /**

@@ -2,7 +2,7 @@
  * Validates and dedupes member ids as they stream in, so the input is never held as one item per id.
  * Invalid ids and duplicates are counted (and a few shown) but never sent.
  */
-import { countLines, forEachLine, isPlainAscii, PackedIds } from './packed-ids';
+import { countLines, forEachLine, PackedIds } from './packed-ids';
 import type { MemberExtras } from './types';
 
 export type InvalidReason = 'empty' | 'nonString' | 'tooLong';
@@ -102,9 +102,8 @@ export class MemberCollector {
 	 */
 	addUtf8(bytes: Buffer, start: number, end: number, origin: MemberOrigin = {}): boolean {
 		const length = end - start;
-		if (length > 0 && length <= this.maxIdLength && isEdgeByte(bytes[start]) && isEdgeByte(bytes[end - 1]) && isPlainAscii(bytes, start, end)) {
+		if (length > 0 && length <= this.maxIdLength && isEdgeByte(bytes[start]) && isEdgeByte(bytes[end - 1]) && this.seen.appendPlainAscii(bytes, start, end)) {
 			this.counts.received++;
-			this.seen.appendPlainBytes(bytes, start, end);
 			return true;
 		}
 		return this.add(bytes.toString('utf8', start, end), undefined, origin);

@@ -101,6 +101,27 @@ export class PackedIds implements IdList {
 		this.close(at + length, hash, false);
 	}
 
+	/**
+	 * Adds the id whose bytes are source[start, end) if they are printable ASCII with no quote or backslash
+	 * (bytes that are their own JSON content, from a source that may not be valid UTF-8), checked, hashed and
+	 * copied in one pass; returns false, having added nothing, for any other bytes.
+	 */
+	appendPlainAscii(source: Uint8Array, start: number, end: number): boolean {
+		const length = end - start;
+		this.reserve(length + 1);
+		const bytes = this.bytes;
+		const at = this.used;
+		let hash = FNV_OFFSET;
+		for (let offset = 0; offset < length; offset++) {
+			const byte = source[start + offset];
+			if (byte < 0x20 || byte > 0x7e || byte === QUOTE || byte === BACKSLASH) return false;
+			hash = Math.imul(hash ^ byte, FNV_PRIME);
+			bytes[at + offset] = byte;
+		}
+		this.close(at + length, finish(hash), false);
+		return true;
+	}
+
 	/** Makes room for `ids` more ids of `bytes` bytes in all, so that appending them grows nothing. */
 	reserveFor(ids: number, bytes: number): void {
 		this.reserve(bytes + ids);
@@ -263,18 +284,6 @@ export class IdView implements IdList {
 function clamp(position: number, length: number): number {
 	if (position < 0) return Math.max(0, length + position);
 	return Math.min(position, length);
-}
-
-/**
- * Whether source[start, end) is printable ASCII with no quote or backslash: bytes appendPlainBytes can take
- * from a source that may not be valid UTF-8.
- */
-export function isPlainAscii(source: Uint8Array, start: number, end: number): boolean {
-	for (let at = start; at < end; at++) {
-		const byte = source[at];
-		if (byte < 0x20 || byte > 0x7e || byte === QUOTE || byte === BACKSLASH) return false;
-	}
-	return true;
 }
 
 /**

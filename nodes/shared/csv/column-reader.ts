@@ -1,7 +1,8 @@
 /**
  * The CSV reader: reads the chosen columns of a CSV of any size straight from its bytes. The header is
  * read whole, then each data row costs one fresh string per column asked for and nothing for the others
- * (no decoded text, no array per row); with the `slices` option, a slice of the piece's text instead. The
+ * (no decoded text, no array per row); with the `slices` option, a slice of the piece's text instead, and
+ * with the `raw` option, the field's bytes in the piece (no string at all). The
  * dialect: quoted fields with `""` escapes, commas and newlines inside quotes, LF / CRLF / CR line ends,
  * a UTF-8 BOM, blank lines skipped. Errors name the line where the faulty row starts (newlines inside
  * quotes count, so it matches an editor).
@@ -38,19 +39,24 @@ export type ColumnChooser = (header: string[], line: number) => number[];
 /**
  * Receives each data row: the chosen columns' values in the order chosen ('' where the row is shorter),
  * in an array reused for the next row, the row's field count, and the line where it starts. With the
- * `rawFirstColumn` option, the first chosen column comes as `raw` (and values[0] is ''), except in a
- * last row without a line break, which comes as text.
+ * `raw` option, the columns it names come as bytes in `raw`, by position in the order chosen (and their
+ * values are ''), except in a last row without a line break, which comes as text with no `raw`.
  */
-export type ColumnRowSink = (values: string[], fieldCount: number, line: number, raw?: RawField) => void;
+export type ColumnRowSink = (values: string[], fieldCount: number, line: number, raw?: readonly RawField[]) => void;
 
 /** A field as the bytes between its quotes (if any), valid only during the call that gives it. */
 export interface RawField {
 	bytes: Buffer;
 	start: number;
 	end: number;
+	/** It was quoted in the file. */
+	quoted: boolean;
 	/** It holds `""` escapes, still doubled in the bytes. */
 	escaped: boolean;
 }
+
+/** The field of a column the row does not reach (or the header does not have). */
+const EMPTY_RAW: RawField = Object.freeze({ bytes: Buffer.alloc(0), start: 0, end: 0, quoted: false, escaped: false });
 
 export interface ColumnReaderOptions {
 	/**
@@ -60,10 +66,11 @@ export interface ColumnReaderOptions {
 	 */
 	slices?: boolean;
 	/**
-	 * Give the first chosen column as bytes (see ColumnRowSink), not as a string: for a reader that
-	 * keeps it as bytes. Ignored when that column is also chosen again.
+	 * Give columns as bytes (see ColumnRowSink), not as strings: `firstColumn` the first chosen (for a
+	 * reader that keeps it as bytes; ignored when that column is also chosen again), `allColumns` every
+	 * chosen column (for a reader that copies them into a file). `raw[0]` is then the first chosen column.
 	 */
-	rawFirstColumn?: boolean;
+	raw?: 'firstColumn' | 'allColumns';
 }
 
 /** A last record with no line break after it: held back by `end()` until the caller accepts it. */
@@ -88,6 +95,9 @@ export type CsvEnd =
 const OPEN_QUOTE_PROBLEM = 'Quoted field not closed before the end of the input (is the file truncated?)';
 
 const NO_HEADER: string[] = [];
+
+/** How much of a row's start, and of the next piece, a bridge between two pieces joins (see `bridged`). */
+const BRIDGE_BYTES = 1024;
 
 /** Says that the bytes end inside a row: parse again from its start once more bytes have come. */
 const INCOMPLETE = -1;
@@ -132,16 +142,20 @@ class ColumnScanner {
 
 	private nextLineFeed = -1;
 
-	/** With `rawFirstColumn`: the column given as bytes (-1: none), and its bytes in the current row. */
-	private rawColumn = -1;
+	/** With `raw`: column index → its slot in rawSlots, or -1 when it comes as text. */
+	private rawSlot = new Int32Array(0);
 
-	private readonly raw: RawField = { bytes: Buffer.alloc(0), start: 0, end: 0, escaped: false };
+	/** The current row's fields given as bytes, one per column. */
+	private rawSlots: RawField[] = [];
+
+	/** What `onRow` gets as `raw`: rawSlots by position in the order chosen (undefined: none). */
+	private rawRow: RawField[] | undefined;
 
 	constructor(
 		private readonly choose: ColumnChooser,
 		private readonly onRow: ColumnRowSink,
 		private readonly slices: boolean,
-		private readonly rawFirstColumn = false,
+		private readonly raw: ColumnReaderOptions['raw'],
 	) {}
 
 	/** Parses the complete rows of `bytes` (all of them if `final`); returns where the rest starts. */
@@ -183,11 +197,13 @@ class ColumnScanner {
 		const rowLine = this.line;
 		// Only the header row fills it: a data row gets the shared empty one (a fresh array per row adds up).
 		const header: string[] = this.header ? [] : NO_HEADER;
-		this.raw.end = this.raw.start;
+		// A column the row does not reach reads as empty.
+		for (const slot of this.rawSlots) slot.end = slot.start;
 		let at = start;
 		let field = 0;
 		for (;; field++) {
 			const keep = this.header || this.kept[field] === 1;
+			const slot = field < this.width ? this.rawSlot[field] : -1;
 			let value = '';
 			if (at < length && bytes[at] === QUOTE) {
 				// Quoted: find the closing quote, counting line feeds and noting escaped quotes.
@@ -214,7 +230,7 @@ class ColumnScanner {
 					escaped = true;
 					p += 2;
 				}
-				if (field === this.rawColumn && !this.header) this.keepRaw(bytes, contentStart, p, escaped);
+				if (slot >= 0) this.keepRaw(slot, bytes, contentStart, p, true, escaped);
 				else if (keep) {
 					value = this.decode(bytes, contentStart, p, highBits);
 					if (escaped) value = value.replace(/""/g, '"');
@@ -237,7 +253,7 @@ class ColumnScanner {
 					at++;
 				}
 				if (at >= length && !final) return this.incomplete(rowLine);
-				if (field === this.rawColumn && !this.header) this.keepRaw(bytes, fieldStart, at, false);
+				if (slot >= 0) this.keepRaw(slot, bytes, fieldStart, at, false, false);
 				else if (keep) value = this.decode(bytes, fieldStart, at, highBits);
 			}
 			if (this.header) header.push(value);
@@ -292,30 +308,34 @@ class ColumnScanner {
 		return this.slices ? this.text.slice(start, end) : bytes.toString('latin1', start, end);
 	}
 
-	private keepRaw(bytes: Buffer, start: number, end: number, escaped: boolean): void {
-		this.raw.bytes = bytes;
-		this.raw.start = start;
-		this.raw.end = end;
-		this.raw.escaped = escaped;
+	private keepRaw(slot: number, bytes: Buffer, start: number, end: number, quoted: boolean, escaped: boolean): void {
+		const field = this.rawSlots[slot];
+		field.bytes = bytes;
+		field.start = start;
+		field.end = end;
+		field.quoted = quoted;
+		field.escaped = escaped;
 	}
 
-	/** The raw field as text: for a held record, which outlives the bytes. */
-	private rawText(): string {
-		const { bytes, start, end, escaped } = this.raw;
+	/** A column's field as text: for a held record, which outlives the bytes. */
+	private fieldText(column: number): string {
+		const slot = column < this.width ? this.rawSlot[column] : -1;
+		if (slot < 0) return this.fields[column];
+		const { bytes, start, end, escaped } = this.rawSlots[slot];
 		const text = bytes.toString('utf8', start, end);
 		return escaped ? text.replace(/""/g, '"') : text;
 	}
 
 	private held(header: string[], fieldCount: number, line: number): UnterminatedRecord {
 		if (this.header) return { header: true, fields: header, fieldCount, line };
-		const fields = this.chosen.map((column) => (column === this.rawColumn ? this.rawText() : this.fields[column]));
+		const fields = this.chosen.map((column) => this.fieldText(column));
 		return { header: false, fields, fieldCount, line };
 	}
 
 	private emit(header: string[], fieldCount: number, line: number): void {
 		if (!this.header) {
 			for (let position = 0; position < this.chosen.length; position++) this.values[position] = this.fields[this.chosen[position]];
-			if (this.rawColumn >= 0) this.onRow(this.values, fieldCount, line, this.raw);
+			if (this.rawRow) this.onRow(this.values, fieldCount, line, this.rawRow);
 			else this.onRow(this.values, fieldCount, line);
 			return;
 		}
@@ -327,9 +347,24 @@ class ColumnScanner {
 		this.fields = new Array<string>(header.length + 1).fill('');
 		this.width = header.length;
 		this.values = new Array<string>(this.chosen.length).fill('');
+		this.chooseRaw(header.length);
+	}
+
+	/** Which chosen columns come as bytes (see the `raw` option). */
+	private chooseRaw(width: number): void {
+		this.rawSlot = new Int32Array(width).fill(-1);
 		const first = this.chosen[0];
-		const chosenOnce = this.chosen.indexOf(first, 1) === -1;
-		if (this.rawFirstColumn && first !== undefined && first < header.length && chosenOnce) this.rawColumn = first;
+		let rawColumns: number[] = [];
+		if (this.raw === 'allColumns') rawColumns = this.chosen.filter((column) => column < width);
+		else if (this.raw === 'firstColumn' && first !== undefined && first < width && this.chosen.indexOf(first, 1) === -1) rawColumns = [first];
+		if (rawColumns.length === 0) return;
+		for (const column of rawColumns) {
+			if (this.rawSlot[column] >= 0) continue;
+			this.rawSlot[column] = this.rawSlots.length;
+			this.rawSlots.push({ bytes: EMPTY_RAW.bytes, start: 0, end: 0, quoted: false, escaped: false });
+		}
+		const rawChosen = this.raw === 'allColumns' ? this.chosen : [first];
+		this.rawRow = rawChosen.map((column) => (column < width ? this.rawSlots[this.rawSlot[column]] : EMPTY_RAW));
 	}
 
 	private skipLineEnd(bytes: Buffer, at: number): number {
@@ -368,16 +403,42 @@ export class CsvColumnReader {
 	private leftover = 0;
 
 	constructor(choose: ColumnChooser, onRow: ColumnRowSink, options: ColumnReaderOptions = {}) {
-		this.scanner = new ColumnScanner(choose, onRow, options.slices === true, options.rawFirstColumn === true);
+		this.scanner = new ColumnScanner(choose, onRow, options.slices === true, options.raw);
 	}
 
 	push(chunk: Uint8Array): void {
-		this.waiting.push(asBuffer(chunk));
-		this.waitingBytes += chunk.length;
+		const piece = asBuffer(chunk);
+		if (this.bridged(piece)) return;
+		this.waiting.push(piece);
+		this.waitingBytes += piece.length;
 		if (this.waitingBytes < 2 * this.leftover) return;
-		const bytes = this.takeWaiting();
+		this.scanRest(this.takeWaiting());
+	}
+
+	/**
+	 * Most pieces end inside a row. Rather than copy the whole next piece behind that row's start, the
+	 * row is finished on a short joined buffer (its start and the next piece's first bytes), and the
+	 * piece is then scanned where it lies. Returns false, the piece not taken, for a row longer than that.
+	 */
+	private bridged(piece: Buffer): boolean {
+		if (this.waiting.length !== 1 || this.leftover === 0 || this.leftover > BRIDGE_BYTES) return false;
+		const head = this.waiting[0];
+		const joined = Buffer.concat([head, piece.subarray(0, BRIDGE_BYTES)]);
+		const scanned = this.scanner.scan(joined, false);
+		if (scanned >= head.length) {
+			this.scanRest(piece.subarray(scanned - head.length));
+			return true;
+		}
+		// The row goes on past the bridge: it waits for more pieces like any long row (without what the scan
+		// did take before it: a BOM, blank lines).
+		this.waiting = [head.subarray(scanned)];
+		this.waitingBytes = this.leftover = head.length - scanned;
+		return false;
+	}
+
+	private scanRest(bytes: Buffer): void {
 		const rest = bytes.subarray(this.scanner.scan(bytes, false));
-		if (rest.length > 0) this.waiting.push(rest);
+		this.waiting = rest.length > 0 ? [rest] : [];
 		this.waitingBytes = this.leftover = rest.length;
 	}
 

@@ -24,7 +24,7 @@ import { checkResumedCohort, noteExportSeen, resumedExportNote, type ResumedExpo
 import { ProgressReporter } from '../../../shared/progress';
 import { guardExport, type ExportGuardOptions } from '../../exports/export-guard';
 import { agentMemberLimit, agentSummaryJson, agentSummaryProperties, collectAgentSummary } from '../../output/agent-summary';
-import { memberCsvChunks, storeCsvBinary, type CsvColumns } from '../../output/binary';
+import { MemberCsvFile, storeCsvBinary, type CsvColumns } from '../../output/binary';
 import { collectCompactUserIds, compactProperties, type UserIdsForm } from '../../output/compact';
 import { emptyCounts, type MemberCounts } from '../../output/counts';
 import { pushMemberItems } from '../../output/items';
@@ -309,12 +309,16 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, output
 	const reopen = async () =>
 		await openExportFile(this, requestId, settings, { idleTimeoutMs: numbers.downloadIdleTimeoutSeconds * 1000 });
 	const first = await reopen();
+	let counts: MemberCounts = emptyCounts();
+	const csvFile =
+		format === 'binary' && !agent ? new MemberCsvFile({ skipAnonymous, withAmplitudeId: csvColumns !== 'userId' }, counts) : undefined;
 	const members: AsyncIterable<MemberRows> = readExportMembers({
 		first,
 		reopen,
 		maxRestarts: 3,
 		// Nothing else is needed: no string is made for the other columns.
 		userIdOnly: agent !== undefined || format === 'compact' || (csvColumns === 'userId' && propertiesMode === 'none'),
+		onRowBytes: csvFile?.row,
 		expectedRows: Number.isFinite(Number(cohort.size)) ? Number(cohort.size) : undefined,
 		onProgress: (rows) => progress.say(`downloaded ${formatCount(rows)} members`),
 		onRestart: (rows, why) =>
@@ -327,7 +331,6 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, output
 	const summary = { cohortId, cohortName, requestId, ...(resumed ? { resumedExport: resumed } : {}) };
 	const pairedItem = { item: itemIndex };
 	const outputStart = output.length;
-	let counts: MemberCounts = emptyCounts();
 	try {
 		if (agent) {
 			const collected = await collectAgentSummary(members, agent.limit);
@@ -342,11 +345,10 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, output
 			const phases = { exportMs, downloadMs: Date.now() - downloadStarted };
 			const retries = figuresSince(settings.retryPolicy?.budget, retriesAtStart);
 			output.push({ json: { ...summary, ...counts, userIds, phases, ...retries, exportsThisMonth: guard.exportsThisMonth() }, pairedItem });
-		} else if (format === 'binary') {
+		} else if (csvFile) {
 			const binaryPropertyName = this.getNodeParameter('binaryPropertyName', itemIndex, 'data') as string;
 			const fileName = `amplitude-cohort-${cohortId}.csv`;
-			const csvSettings = { skipAnonymous, withAmplitudeId: csvColumns !== 'userId' };
-			const binary = await storeCsvBinary(this, first.source, memberCsvChunks(members, csvSettings, counts), fileName);
+			const binary = await storeCsvBinary(this, first.source, csvFile.chunks(members), fileName);
 			const phases = { exportMs, downloadMs: Date.now() - downloadStarted };
 			output.push({
 				json: { ...summary, ...counts, fileName, phases, ...figuresSince(settings.retryPolicy?.budget, retriesAtStart), exportsThisMonth: guard.exportsThisMonth() },

@@ -140,8 +140,9 @@ async function collectCsv(
 			origin.line = line;
 			// Without attributes the id comes as bytes, kept as they are unless they need a look as text.
 			if (raw) {
-				if (raw.escaped) collector.add(raw.bytes.toString('utf8', raw.start, raw.end).replace(/""/g, '"'), undefined, origin);
-				else collector.addUtf8(raw.bytes, raw.start, raw.end, origin);
+				const id = raw[0];
+				if (id.escaped) collector.add(id.bytes.toString('utf8', id.start, id.end).replace(/""/g, '"'), undefined, origin);
+				else collector.addUtf8(id.bytes, id.start, id.end, origin);
 				return;
 			}
 			let memberExtras: MemberExtras | undefined;
@@ -152,7 +153,7 @@ async function collectCsv(
 			}
 			collector.add(values[0], memberExtras, origin);
 		},
-		{ rawFirstColumn: attributeColumns.length === 0 },
+		{ raw: attributeColumns.length === 0 ? 'firstColumn' : undefined },
 	);
 }
 
