@@ -11,6 +11,8 @@ interface Buckets {
 	/** Bucket b holds order[offsets[b]] to order[offsets[b + 1] - 1]. */
 	offsets: Int32Array;
 	order: Int32Array;
+	/** hashes[at]: the hash of the id at position order[at], so that a bucket's hashes are read in a row. */
+	hashes: Int32Array;
 }
 
 function bucketOf(hash: number): number {
@@ -23,19 +25,25 @@ function bucketsOf(hashes: Int32Array, count: number): Buckets {
 	for (let bucket = 0; bucket < BUCKETS; bucket++) offsets[bucket + 1] += offsets[bucket];
 	const next = offsets.slice(0, BUCKETS);
 	const order = new Int32Array(count);
-	for (let index = 0; index < count; index++) order[next[bucketOf(hashes[index])]++] = index;
-	return { offsets, order };
+	const ordered = new Int32Array(count);
+	for (let index = 0; index < count; index++) {
+		const hash = hashes[index];
+		const at = next[bucketOf(hash)]++;
+		order[at] = index;
+		ordered[at] = hash;
+	}
+	return { offsets, order, hashes: ordered };
 }
 
-/** Open addressing over positions plus one (0: empty), reused bucket after bucket, at most half full. */
+/** Open addressing over places in the bucket order plus one (0: empty), reused bucket after bucket, at most half full. */
 class BucketTable {
 	private slots: Int32Array;
 
 	mask = 0;
 
-	constructor(buckets: Buckets) {
+	constructor(offsets: Int32Array) {
 		let largest = 0;
-		for (let bucket = 0; bucket < BUCKETS; bucket++) largest = Math.max(largest, buckets.offsets[bucket + 1] - buckets.offsets[bucket]);
+		for (let bucket = 0; bucket < BUCKETS; bucket++) largest = Math.max(largest, offsets[bucket + 1] - offsets[bucket]);
 		this.slots = new Int32Array(sizeFor(largest));
 	}
 
@@ -60,26 +68,26 @@ function sizeFor(entries: number): number {
  */
 export function findRepeats(hashes: Int32Array, same: (earlier: number, later: number) => boolean): { flags: Uint8Array; count: number } {
 	const count = hashes.length;
-	const buckets = bucketsOf(hashes, count);
-	const table = new BucketTable(buckets);
+	const { offsets, order, hashes: ordered } = bucketsOf(hashes, count);
+	const table = new BucketTable(offsets);
 	const flags = new Uint8Array(count);
 	let repeats = 0;
 	for (let bucket = 0; bucket < BUCKETS; bucket++) {
-		const from = buckets.offsets[bucket];
-		const to = buckets.offsets[bucket + 1];
+		const from = offsets[bucket];
+		const to = offsets[bucket + 1];
 		const slots = table.clear(to - from);
 		const mask = table.mask;
 		for (let at = from; at < to; at++) {
-			const index = buckets.order[at];
-			const hash = hashes[index];
+			const hash = ordered[at];
 			for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
 				const entry = slots[slot];
 				if (entry === 0) {
-					slots[slot] = index + 1;
+					slots[slot] = at + 1;
 					break;
 				}
-				if (hashes[entry - 1] === hash && same(entry - 1, index)) {
-					flags[index] = 1;
+				// Positions ascend within a bucket: the one in the table is the earlier.
+				if (ordered[entry - 1] === hash && same(order[entry - 1], order[at])) {
+					flags[order[at]] = 1;
 					repeats++;
 					break;
 				}
@@ -99,29 +107,27 @@ export function matchIds(
 	nowHashes: Int32Array,
 	same: (beforeIndex: number, nowIndex: number) => boolean,
 ): Int32Array {
-	const inBefore = bucketsOf(beforeHashes, beforeHashes.length);
-	const inNow = bucketsOf(nowHashes, nowHashes.length);
-	const table = new BucketTable(inBefore);
+	const before = bucketsOf(beforeHashes, beforeHashes.length);
+	const now = bucketsOf(nowHashes, nowHashes.length);
+	const table = new BucketTable(before.offsets);
 	const found = new Int32Array(nowHashes.length).fill(-1);
 	for (let bucket = 0; bucket < BUCKETS; bucket++) {
-		const from = inBefore.offsets[bucket];
-		const to = inBefore.offsets[bucket + 1];
+		const from = before.offsets[bucket];
+		const to = before.offsets[bucket + 1];
 		const slots = table.clear(to - from);
 		const mask = table.mask;
 		for (let at = from; at < to; at++) {
-			const index = inBefore.order[at];
-			let slot = beforeHashes[index] & mask;
+			let slot = before.hashes[at] & mask;
 			while (slots[slot] !== 0) slot = (slot + 1) & mask;
-			slots[slot] = index + 1;
+			slots[slot] = at + 1;
 		}
-		for (let at = inNow.offsets[bucket]; at < inNow.offsets[bucket + 1]; at++) {
-			const index = inNow.order[at];
-			const hash = nowHashes[index];
+		for (let at = now.offsets[bucket]; at < now.offsets[bucket + 1]; at++) {
+			const hash = now.hashes[at];
 			for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
 				const entry = slots[slot];
 				if (entry === 0) break;
-				if (beforeHashes[entry - 1] === hash && same(entry - 1, index)) {
-					found[index] = entry - 1;
+				if (before.hashes[entry - 1] === hash && same(before.order[entry - 1], now.order[at])) {
+					found[now.order[at]] = before.order[entry - 1];
 					break;
 				}
 			}

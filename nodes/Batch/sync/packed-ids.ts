@@ -199,10 +199,9 @@ export class PackedIds implements IdList {
 	jsonElements(piece: JsonPieces, indexes: Int32Array | undefined, first: number, length: number): Buffer {
 		const { open, prefix, suffix, close } = piece;
 		const starts = this.starts;
-		const position = (at: number) => (indexes ? indexes[at] : at);
 		let size = open.length + Math.max(0, length - 1) + close.length;
 		for (let at = first; at < first + length; at++) {
-			const index = position(at);
+			const index = indexes ? indexes[at] : at;
 			size += prefix.length + suffix.length + starts[index + 1] - 1 - starts[index];
 		}
 		const target = Buffer.allocUnsafe(size);
@@ -212,7 +211,7 @@ export class PackedIds implements IdList {
 		for (let at = first; at < first + length; at++) {
 			if (at > first) target[offset++] = 44;
 			for (let k = 0; k < prefix.length; k++) target[offset++] = prefix[k];
-			const index = position(at);
+			const index = indexes ? indexes[at] : at;
 			const end = starts[index + 1] - 1;
 			for (let k = starts[index]; k < end; k++) target[offset++] = bytes[k];
 			for (let k = 0; k < suffix.length; k++) target[offset++] = suffix[k];
