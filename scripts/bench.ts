@@ -95,7 +95,11 @@ function writeResults(text: string, flags: Flags): void {
 
 const mb = (value: number | undefined) => `${Math.round(value ?? 0)} MB`;
 
-/** --real-n8n: each output format in a fresh `n8n start`, rounds of floor then formats, and a closing floor per size. */
+/**
+ * --real-n8n: each output format in a fresh `n8n start`, a floor run before each (this machine's speed drifts
+ * over minutes: each n8n run is compared with the floors just before and after it too), and a closing floor
+ * per size.
+ */
 async function mainRealN8n(argv: string[], flags: Flags): Promise<void> {
 	const env = await startEnvironment();
 	const runs: RealN8nRun[] = [];
@@ -116,10 +120,12 @@ async function mainRealN8n(argv: string[], flags: Flags): Promise<void> {
 		for (const size of flags.sizes) {
 			env.amplitude.setCohort({ id: cohortIdOf(size), name: `Benchmark ${size}`, size });
 			const expected = await expectedAudience(env.amplitude, cohortIdOf(size));
-			say(`${size.toLocaleString('en-US')} members (${expected.size.toLocaleString('en-US')} identified): floor, then ${flags.cases.join(', ')} in n8n start`);
+			say(`${size.toLocaleString('en-US')} members (${expected.size.toLocaleString('en-US')} identified): ${flags.cases.join(', ')} in n8n start, each after a floor run`);
 			for (let round = 1; round <= flags.repeat; round++) {
-				report(runs[runs.push(await realFloorRun(ctx, size, expected)) - 1]);
-				for (const output of flags.cases) report(runs[runs.push(await realN8nRun(ctx, size, output, expected)) - 1]);
+				for (const output of flags.cases) {
+					report(runs[runs.push(await realFloorRun(ctx, size, expected)) - 1]);
+					report(runs[runs.push(await realN8nRun(ctx, size, output, expected)) - 1]);
+				}
 			}
 			report(runs[runs.push(await realFloorRun(ctx, size, expected)) - 1]);
 		}
@@ -140,8 +146,8 @@ async function mainRealN8n(argv: string[], flags: Flags): Promise<void> {
 			`${new Date().toISOString().slice(0, 10)}; ${cpus().length} cores, shared with the sandboxes (in the bench's own process). ` +
 			'Schedule Trigger → Get cohort → Batch Profile Upsert (Replace), published once n8n is idle; one production execution per ' +
 			'case, each in a fresh n8n. Sync s: first Amplitude request to the end of the last Batch write, from the sandboxes\' logs ' +
-			'(the same for the floor, plain Node on n8n\'s Node, run before each round of a size\'s cases and after the last; its peak RSS in brackets); ' +
-			'× floor: over the median floor run (the lower middle); × floors around it: over the mean of the floor runs just before and after its round. ' +
+			'(the same for the floor, plain Node on n8n\'s Node, run before each n8n run and after the last; its peak RSS in brackets); ' +
+			'× floor: over the median floor run (the lower middle); × floors around it: over the mean of the floor runs just before and after it. ' +
 			'Amplitude s: first Amplitude request to the end of the download, Batch s: first Batch request to the end of the last write. ' +
 			'Execution s: the execution\'s startedAt to stoppedAt in n8n\'s database. CPU s: user + system time of all its threads, ' +
 			'n8n\'s main process from the publish to the execution\'s end, the floor\'s process for its run. Idle RSS: n8n\'s main process once settled after ' +
