@@ -134,6 +134,16 @@ describe('CSV File output', () => {
 		expect(counts).toMatchObject({ memberCount: 15, anonymousCount: 3 });
 	});
 
+	it('writes a header and members bigger than a chunk, and hands on no empty chunk', async () => {
+		// A property name and a value longer than a chunk can hold at 3 bytes a character.
+		const name = 'p'.repeat(400_000);
+		const big = 'x'.repeat(1_500_000);
+		const rows = [exportRow(['1', 'user-1', 'pro'], 1), exportRow(['2', 'user-2', big], 2), exportRow(['3', 'user-3', 'pro'], 3)];
+		const { chunks, text } = await csvFile(exportFile(rows, Buffer.from(`amplitude_id,user_id,${name}\n`)), SKIP_ANONYMOUS, 64 * 1024);
+		expect(text).toBe([formatCsvLine(['amplitude_id', 'user_id', name]), ...rows.map(({ values }) => formatCsvLine(values))].join(''));
+		expect(chunks.map((chunk) => chunk.length).filter((length) => length === 0)).toEqual([]);
+	});
+
 	it('gives the header alone when the cohort is empty or every member is anonymous', async () => {
 		expect((await csvFile(Buffer.from('amplitude_id,user_id\n'), SKIP_ANONYMOUS)).text).toBe('"amplitude_id","user_id"\n');
 		expect((await csvFile(Buffer.from('amplitude_id,user_id,plan\n1,"",pro\n'), SKIP_ANONYMOUS)).text).toBe('"amplitude_id","user_id","plan"\n');

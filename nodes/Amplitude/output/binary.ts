@@ -151,7 +151,7 @@ export class MemberCsvFile {
 		const { positions, writer } = this;
 		let size = 0;
 		for (const position of positions) size += raw ? raw[position].end - raw[position].start : values[position].length;
-		if (!writer.fits(size, positions.length)) this.filled.push(writer.take(size, positions.length));
+		this.makeRoom(size, positions.length);
 		for (let at = 0; at < positions.length; at++) {
 			if (raw) writer.bytesField(raw[positions[at]], at === 0);
 			else writer.field(values[positions[at]], at === 0);
@@ -180,9 +180,16 @@ export class MemberCsvFile {
 	}
 
 	private header(line: string): void {
-		if (!this.writer.fits(line.length, 0)) this.filled.push(this.writer.take(line.length, 0));
+		this.makeRoom(line.length, 0);
 		this.writer.text(line);
 		this.headerWritten = true;
+	}
+
+	/** Hands on the chunk if a row of `units` in `fields` fields might not fit in what is left of it. */
+	private makeRoom(units: number, fields: number): void {
+		if (this.writer.fits(units, fields)) return;
+		const full = this.writer.take(units, fields);
+		if (full.length > 0) this.filled.push(full);
 	}
 }
 
