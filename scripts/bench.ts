@@ -12,6 +12,7 @@
  *   npm run bench -- --no-resync
  *   npm run bench -- --real-n8n                    # in a real `n8n start`: published schedule, saved executions
  *   npm run bench -- --real-n8n --quick            # the same at 100,000 members (the e2e test's check)
+ *   npm run bench -- --real-n8n --gc-trace /tmp/gc # also n8n's V8 GC trace per run (--trace-gc --trace-incremental-marking)
  *   npm run bench -- --cases compactText           # the compact item with its user IDs as one text (Get cohort 1.1's default)
  *
  * --real-n8n (scripts/bench/real-n8n.ts): each output format at each size in a fresh `n8n start` (the pinned
@@ -49,6 +50,8 @@ interface Flags {
 	resync: boolean;
 	repeat: number;
 	cpuProfileDir?: string;
+	/** --real-n8n only: V8's GC trace of each n8n run, written to this folder. */
+	gcTraceDir?: string;
 	realN8n: boolean;
 }
 
@@ -67,6 +70,7 @@ function readFlags(argv: string[]): Flags {
 	const repeat = Number(value('repeat') ?? (quick || realN8n ? 1 : 3));
 	if (!Number.isInteger(repeat) || repeat < 1 || repeat > 9) throw new Error('--repeat: a whole number from 1 to 9');
 	const cpuProfileDir = value('cpu-prof');
+	const gcTraceDir = value('gc-trace');
 	return {
 		sizes,
 		cases,
@@ -74,6 +78,7 @@ function readFlags(argv: string[]): Flags {
 		resync: !argv.includes('--no-resync'),
 		repeat,
 		cpuProfileDir: cpuProfileDir ? path.resolve(cpuProfileDir) : undefined,
+		gcTraceDir: gcTraceDir ? path.resolve(gcTraceDir) : undefined,
 		realN8n,
 	};
 }
@@ -114,7 +119,7 @@ async function mainRealN8n(argv: string[], flags: Flags): Promise<void> {
 					: `, peak RSS ${mb(run.floorPeakRssMb)}`),
 		);
 	try {
-		const ctx = await prepareRealN8n(env, flags.sizes, flags.cases, say, flags.cpuProfileDir);
+		const ctx = await prepareRealN8n(env, flags.sizes, flags.cases, say, { cpuProfileDir: flags.cpuProfileDir, gcTraceDir: flags.gcTraceDir });
 		n8nVersion = ctx.runtime.n8nVersion;
 		nodeVersion = execFileSync(path.join(ctx.runtime.nodeBinDir, 'node'), ['-p', 'process.version'], { encoding: 'utf8' }).trim();
 		for (const size of flags.sizes) {

@@ -89,11 +89,15 @@ export interface RealN8nContext {
 	workDir: string;
 	/** `--cpu-prof DIR`: V8 CPU profiles of every n8n and floor process go there. */
 	cpuProfileDir?: string;
+	/** `--gc-trace DIR`: n8n runs with V8's GC tracing, and each case's n8n output is written there. */
+	gcTraceDir?: string;
 }
+
+/** What `--gc-trace` has V8 print: every collection, and why each full marking started. */
+const GC_TRACE_FLAGS = ['--trace-gc', '--trace-incremental-marking'];
 
 export const workflowIdOf = (output: Handover, size: number) => `bench${output}${size}`;
 
-/** Builds and installs the package, then prepares the template user folder every case starts from. */
 /** The schedule workflow of one case; compactText is a version 1.1 Get cohort, whose compact output gives its user IDs as text by default. */
 function caseWorkflow(output: Handover, size: number) {
 	const workflow = syncWorkflow({
@@ -111,12 +115,13 @@ function caseWorkflow(output: Handover, size: number) {
 	return workflow;
 }
 
+/** Builds and installs the package, then prepares the template user folder every case starts from. */
 export async function prepareRealN8n(
 	env: BenchEnvironment,
 	sizes: number[],
 	outputs: Handover[],
 	say: (text: string) => void,
-	cpuProfileDir?: string,
+	diagnostics: Pick<RealN8nContext, 'cpuProfileDir' | 'gcTraceDir'> = {},
 ): Promise<RealN8nContext> {
 	const runtime = ensureN8nInstalled();
 	say(`n8n ${runtime.n8nVersion} on Node ${runtime.nodeMajor}: building the package and preparing n8n's user folder`);
@@ -132,7 +137,7 @@ export async function prepareRealN8n(
 	}
 	const workflows = sizes.flatMap((size) => outputs.map((output) => caseWorkflow(output, size)));
 	await importAndPublish(runtime, template, workDir, workflows, []);
-	return { env, runtime, template, workDir, cpuProfileDir };
+	return { env, runtime, template, workDir, ...diagnostics };
 }
 
 /**
@@ -241,7 +246,7 @@ export async function realN8nRun(ctx: RealN8nContext, size: number, output: Hand
 	cpSync(ctx.template, userFolder, { recursive: true });
 	env.resetForRun();
 	const profile = ctx.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${ctx.cpuProfileDir}`] : [];
-	const main = await startMain(runtime, userFolder, {}, profile);
+	const main = await startMain(runtime, userFolder, {}, [...profile, ...(ctx.gcTraceDir ? GC_TRACE_FLAGS : [])]);
 	try {
 		const pid = main.child.pid!;
 		const session = await ownerSession(main.url!);
@@ -297,6 +302,10 @@ export async function realN8nRun(ctx: RealN8nContext, size: number, output: Hand
 			binaryGrowthBytes: binaryDataBytes(userFolder) - binaryBefore,
 		};
 	} finally {
+		if (ctx.gcTraceDir) {
+			mkdirSync(ctx.gcTraceDir, { recursive: true });
+			writeFileSync(path.join(ctx.gcTraceDir, `${workflowId}-${new Date().toISOString().replace(/[:.]/g, '-')}.log`), main.output());
+		}
 		await main.stop(30_000);
 		rmSync(userFolder, { recursive: true, force: true });
 	}
