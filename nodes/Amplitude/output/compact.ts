@@ -4,7 +4,7 @@
  * execution with flatted, which handles every string of an array on its own: at 1.8 million IDs that
  * takes about 4 s and 500 MB of memory, against a fraction of a second and a few tens of MB for one text.
  */
-import { NodeOperationError, type INode, type INodeProperties } from 'n8n-workflow';
+import type { INodeProperties } from 'n8n-workflow';
 
 import { detachField } from '../../shared/csv';
 import type { MemberRows } from '../helpers/members';
@@ -66,49 +66,4 @@ export async function collectUserIds(
 		}
 	}
 	return { ...counts, userIds };
-}
-
-/**
- * Counts every member and joins the user IDs into one text, each ID on its own line ended by a line break
- * (so a reader can tell it from any other text field; no member: ""). Each group of rows is joined as it arrives,
- * so the IDs are never held as millions of strings. A user ID that holds a line break would read as two:
- * the item fails instead, pointing to the list form.
- */
-export async function collectUserIdText(
-	memberRows: AsyncIterable<MemberRows>,
-	where: { node: INode; itemIndex: number },
-): Promise<MemberCounts & { userIds: string }> {
-	const counts = emptyCounts();
-	const pieces: string[] = [];
-	const pieceIds: string[] = [];
-	for await (const { columns, fields } of memberRows) {
-		for (let row = 0; row < fields.length; row += columns.width) {
-			counts.memberCount++;
-			const userId = fields[row + columns.userId];
-			if (userId === '') {
-				counts.anonymousCount++;
-				continue;
-			}
-			if (userId.includes('\n')) {
-				throw new NodeOperationError(where.node, `The user ID of member ${counts.memberCount} holds a line break: it cannot go in a text with one ID per line`, {
-					itemIndex: where.itemIndex,
-					description: 'Set "User IDs As" to "List", or Output Format to "CSV File".',
-				});
-			}
-			pieceIds.push(userId);
-		}
-		// A new string: the group's fields (slices of the file's text) are not kept.
-		if (pieceIds.length > 0) pieces.push(pieceIds.join('\n') + '\n');
-		pieceIds.length = 0;
-	}
-	return { ...counts, userIds: pieces.join('') };
-}
-
-/** The compact item's user IDs in the form the node asks for. */
-export async function collectCompactUserIds(
-	memberRows: AsyncIterable<MemberRows>,
-	form: UserIdsForm,
-	where: { node: INode; itemIndex: number },
-): Promise<MemberCounts & { userIds: string[] | string }> {
-	return form === 'text' ? await collectUserIdText(memberRows, where) : await collectUserIds(memberRows);
 }

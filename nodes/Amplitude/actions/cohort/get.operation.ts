@@ -25,7 +25,8 @@ import { ProgressReporter } from '../../../shared/progress';
 import { guardExport, type ExportGuardOptions } from '../../exports/export-guard';
 import { agentMemberLimit, agentSummaryJson, agentSummaryProperties, collectAgentSummary } from '../../output/agent-summary';
 import { MemberCsvFile, storeCsvBinary, type CsvColumns } from '../../output/binary';
-import { collectCompactUserIds, compactProperties, type UserIdsForm } from '../../output/compact';
+import { collectUserIds, compactProperties, type UserIdsForm } from '../../output/compact';
+import { UserIdText } from '../../output/user-id-text';
 import { emptyCounts, type MemberCounts } from '../../output/counts';
 import { pushMemberItems } from '../../output/items';
 import { hintSavedSizeOfItems, hintSavingOfIdList } from '../../output/saved-size-hint';
@@ -312,13 +313,15 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, output
 	let counts: MemberCounts = emptyCounts();
 	const csvFile =
 		format === 'binary' && !agent ? new MemberCsvFile({ skipAnonymous, withAmplitudeId: csvColumns !== 'userId' }, counts) : undefined;
+	const userIdsAs = format === 'compact' && !agent ? (this.getNodeParameter('userIdsAs', itemIndex) as UserIdsForm) : undefined;
+	const idText = userIdsAs === 'text' ? new UserIdText(counts, { node: this.getNode(), itemIndex }) : undefined;
 	const members: AsyncIterable<MemberRows> = readExportMembers({
 		first,
 		reopen,
 		maxRestarts: 3,
 		// Nothing else is needed: no string is made for the other columns.
 		userIdOnly: agent !== undefined || format === 'compact' || (csvColumns === 'userId' && propertiesMode === 'none'),
-		onRowBytes: csvFile?.row,
+		onRowBytes: csvFile?.row ?? idText?.row,
 		expectedRows: Number.isFinite(Number(cohort.size)) ? Number(cohort.size) : undefined,
 		onProgress: (rows) => progress.say(`downloaded ${formatCount(rows)} members`),
 		onRestart: (rows, why) =>
@@ -338,10 +341,10 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, output
 			const exportInfo = { thisMonth: guard.exportsThisMonth(), resumed: resumed !== undefined };
 			output.push({ json: agentSummaryJson(summary, collected, agent, exportInfo), pairedItem });
 		} else if (format === 'compact') {
-			const userIdsAs = this.getNodeParameter('userIdsAs', itemIndex) as UserIdsForm;
-			const { userIds, ...compactCounts } = await collectCompactUserIds(members, userIdsAs, { node: this.getNode(), itemIndex });
+			let userIds: string[] | string;
+			if (idText) userIds = await idText.collect(members);
+			else ({ userIds, ...counts } = await collectUserIds(members));
 			hintSavingOfIdList(this, userIds);
-			counts = compactCounts;
 			const phases = { exportMs, downloadMs: Date.now() - downloadStarted };
 			const retries = figuresSince(settings.retryPolicy?.budget, retriesAtStart);
 			output.push({ json: { ...summary, ...counts, userIds, phases, ...retries, exportsThisMonth: guard.exportsThisMonth() }, pairedItem });
