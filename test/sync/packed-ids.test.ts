@@ -149,3 +149,19 @@ describe('MemberCollector.addUtf8', () => {
 		expect(actual.invalidSamples).toEqual(expected.invalidSamples);
 	});
 });
+
+describe('MemberCollector.expectFileBytes', () => {
+	it('collects the same ids whatever room it was told to make, and ignores a size that is not one', () => {
+		const ids = Array.from({ length: 50_000 }, (_unused, n) => (n % 4 === 0 ? `user-${n % 97}` : `user-${n}-é`));
+		const collect = (fileBytes?: unknown) => {
+			const collector = new MemberCollector();
+			collector.expectFileBytes(fileBytes as number);
+			for (const id of ids) collector.addUtf8(Buffer.from(id), 0, Buffer.byteLength(id));
+			const { ids: kept, counts } = collector.finish();
+			return { ids: idsOf(kept), counts };
+		};
+		const expected = collect(undefined);
+		// Too little room (the store grows past it), plenty, and sizes n8n would never give.
+		for (const fileBytes of [10, 5_000_000, 0, -3, Number.NaN, 1.5, '63 MB']) expect(collect(fileBytes)).toEqual(expected);
+	});
+});
