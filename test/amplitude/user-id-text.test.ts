@@ -60,6 +60,14 @@ describe('UserIdText', () => {
 		expect(text.userIds).toContain('\no"neil-13\n');
 	});
 
+	it('keeps IDs longer than a piece of the text whole, characters of two bytes included', async () => {
+		// Odd lengths put a two-byte character across every fixed offset.
+		const ids = [`x${'é'.repeat(300_000)}`, 'short', `y${'a'.repeat(700_001)}`, 'é'];
+		const file = Buffer.from(`amplitude_id,user_id\n${ids.map((id, n) => `${n},"${id}"\n`).join('')}`);
+		const text = await asText(file, 65_536);
+		expect(text.userIds).toBe(ids.map((id) => `${id}\n`).join(''));
+	});
+
 	it('turns bytes that are not UTF-8 into U+FFFD where they are, as the list does', async () => {
 		const file = Buffer.concat([
 			Buffer.from('amplitude_id,user_id\n1,"u'),
