@@ -97,8 +97,8 @@ export class MemberCollector {
 
 	/**
 	 * Makes room, once, for the ids of a file of `fileBytes` bytes read next (an id and its line break take
-	 * no more than its row did), up to MAX_RESERVED_BYTES: the store then grows once, not by doubling, which
-	 * left V8 counting twice the file's size of dropped buffers and collecting garbage early for it.
+	 * no more than its row did), up to MAX_RESERVED_BYTES: the store then grows once, not by doubling (buffers
+	 * of up to twice the file's size in all, which V8 counts as external memory until it collects them).
 	 */
 	expectFileBytes(fileBytes: number | undefined): void {
 		if (typeof fileBytes === 'number' && Number.isSafeInteger(fileBytes) && fileBytes > 0) {
