@@ -1,7 +1,7 @@
 /**
  * The compact output's text form: the user IDs joined into one text, each ended by a line break, built from
- * the export's bytes as they are read. Each ID's bytes are copied into one growing buffer, outside V8's
- * heap, and the text is made once, at the end. Making it from strings meant the text of every 1 MB piece of
+ * the export's bytes as they are read. Each ID's bytes are copied into chunks outside V8's heap, and the
+ * text is made once, at the end. Making it from strings meant the text of every 1 MB piece of
  * the download, a slice per ID and a joined string per piece: a hundred MB and more that the garbage
  * collector had to go through during the download, for a 2,000,000-member cohort.
  */
@@ -13,11 +13,21 @@ import type { MemberCounts } from './counts';
 
 const LF = 10;
 const QUOTE = 34;
-const FIRST_BUFFER_BYTES = 1 << 20;
-const TEXT_PIECE_BYTES = 1 << 19;
+/**
+ * The IDs are copied into chunks of this size (an ID longer than that gets a chunk of its own), never into
+ * a buffer grown by doubling: V8 counts every buffer as external memory until it collects it, and the
+ * copies of a doubling buffer add up to twice the text. Under 1 MB, a chunk also decodes to an ordinary
+ * string (joined with the others at the end): Node makes a bigger Latin-1 text an
+ * external string, outside V8's heap, and the Upsert was slower over the IDs in one (about 2 s at 1,800,000
+ * IDs in a bench run).
+ */
+const CHUNK_BYTES = 1 << 19;
 
 export class UserIdText {
-	private bytes = Buffer.allocUnsafe(FIRST_BUFFER_BYTES);
+	/** Full chunks, each ending with an ID's line break: each decodes on its own. */
+	private readonly full: Buffer[] = [];
+
+	private chunk = Buffer.allocUnsafe(CHUNK_BYTES);
 
 	private used = 0;
 
@@ -45,35 +55,19 @@ export class UserIdText {
 	}
 
 	/**
-	 * The IDs, each ended by a line break ("" for no ID). Decoding the bytes as a whole gives the text that
-	 * decoding each ID would: the line breaks between them are ASCII, so an invalid UTF-8 sequence still ends
-	 * where its ID ends and becomes U+FFFD there.
+	 * The IDs, each ended by a line break ("" for no ID), as one string (the join of the chunks' texts).
+	 * Decoding the bytes chunk by chunk gives the text that decoding each ID would: no ID spans two chunks,
+	 * and the line breaks between IDs are ASCII, so an invalid UTF-8 sequence still ends where its ID ends
+	 * and becomes U+FFFD there.
 	 */
 	text(): string {
 		const encoding = (this.highBits & 0x80) === 0 ? 'latin1' : 'utf8';
-		const parts: string[] = [];
-		for (let at = 0; at < this.used; ) {
-			const end = this.pieceEnd(at);
-			parts.push(this.bytes.toString(encoding, at, end));
-			at = end;
-		}
-		this.bytes = Buffer.alloc(0);
+		const parts = this.full.map((chunk) => chunk.toString(encoding));
+		parts.push(this.chunk.toString(encoding, 0, this.used));
+		this.full.length = 0;
+		this.chunk = Buffer.alloc(0);
+		this.used = 0;
 		return parts.join('');
-	}
-
-	/**
-	 * Where the piece of the text starting at `at` ends: after the last line break within TEXT_PIECE_BYTES
-	 * (or the first one after, for a longer ID), so no character is cut. Node makes a text of more than about
-	 * 1 MB of Latin-1 bytes an external string, outside V8's heap, and the Upsert was slower over the same
-	 * IDs in it (about 2 s at 1,800,000 IDs in a bench run); pieces under that size, joined, make one
-	 * ordinary string.
-	 */
-	private pieceEnd(at: number): number {
-		const end = at + TEXT_PIECE_BYTES;
-		if (end >= this.used) return this.used;
-		const lastBreak = this.bytes.lastIndexOf(LF, end - 1);
-		// Every ID ends with a line break, the last byte used included: there is one at `end` or after.
-		return lastBreak >= at ? lastBreak + 1 : this.bytes.indexOf(LF, end) + 1;
 	}
 
 	private appendField({ bytes, start, end, escaped }: RawField): void {
@@ -81,8 +75,8 @@ export class UserIdText {
 			this.counts.anonymousCount++;
 			return;
 		}
-		this.reserve(end - start + 1);
-		const target = this.bytes;
+		this.makeRoom(end - start + 1);
+		const target = this.chunk;
 		let used = this.used;
 		let highBits = 0;
 		for (let at = start; at < end; at++) {
@@ -105,9 +99,9 @@ export class UserIdText {
 		}
 		if (id.includes('\n')) this.failOnLineBreak();
 		const length = Buffer.byteLength(id, 'utf8');
-		this.reserve(length + 1);
-		this.used += this.bytes.write(id, this.used, 'utf8');
-		this.bytes[this.used++] = LF;
+		this.makeRoom(length + 1);
+		this.used += this.chunk.write(id, this.used, 'utf8');
+		this.chunk[this.used++] = LF;
 		if (length !== id.length) this.highBits |= 0x80;
 	}
 
@@ -120,10 +114,11 @@ export class UserIdText {
 		);
 	}
 
-	private reserve(extra: number): void {
-		if (this.used + extra <= this.bytes.length) return;
-		const bigger = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.used + extra));
-		this.bytes.copy(bigger, 0, 0, this.used);
-		this.bytes = bigger;
+	/** Starts a new chunk when the next ID and its line break might not fit in this one. */
+	private makeRoom(bytes: number): void {
+		if (this.used + bytes <= this.chunk.length) return;
+		if (this.used > 0) this.full.push(this.chunk.subarray(0, this.used));
+		this.chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, bytes));
+		this.used = 0;
 	}
 }
