@@ -12,6 +12,8 @@ export interface CohortSnapshot {
 	propertyNames: string[];
 	/** `withProperties: false` may leave `properties` empty (cheaper for exports without props). */
 	members(withProperties?: boolean): Iterator<CohortMember>;
+	/** Equal for two snapshots with the same members (a generated cohort's spec); undefined: not known. */
+	contentKey?: string;
 }
 
 export type StoredCohort = { kind: 'generated'; spec: CohortSpec } | { kind: 'static'; state: StaticCohortState };
@@ -89,9 +91,11 @@ export class CohortStore {
 		const cohort = this.get(id);
 		if (!cohort) return undefined;
 		if (cohort.kind === 'generated') {
-			const generated = new GeneratedMembers(structuredClone(cohort.spec));
+			const spec = structuredClone(cohort.spec);
+			const generated = new GeneratedMembers(spec);
 			return {
 				cohortId: id,
+				contentKey: JSON.stringify(spec),
 				size: generated.size,
 				propertyNames: generated.propertyNames,
 				members: (withProperties = true) => generated.iterate(withProperties),

@@ -4,12 +4,13 @@
  * by destroying the socket to model a connection reset.
  */
 import type http from 'node:http';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { createGzip, gzipSync } from 'node:zlib';
 
 import type { AmplitudeKnobs } from './config';
 import { csvStream } from './csv';
 import type { ExportJob } from './export-jobs';
+import { storedFileKey, type StoredFiles } from './stored-files';
 
 /** Property names to export: the ones asked for (deduplicated, `gp:` tolerated) or all of them. */
 export function exportedProperties(job: ExportJob): string[] {
@@ -41,6 +42,31 @@ export interface DownloadOptions {
 	knobs: AmplitudeKnobs;
 	contentType: string;
 	extraHeaders?: http.OutgoingHttpHeaders;
+	/** Where files are stored once generated (none: every download is generated). */
+	files?: StoredFiles;
+}
+
+/** A stored file, sent in pieces the size the generated CSV comes in, only as fast as the client reads. */
+const STORED_PIECE_BYTES = 64 * 1024;
+
+function* pieces(bytes: Buffer): Generator<Buffer> {
+	for (let start = 0; start < bytes.length; start += STORED_PIECE_BYTES) yield bytes.subarray(start, start + STORED_PIECE_BYTES);
+}
+
+function generatedBody(job: ExportJob, knobs: AmplitudeKnobs, files: StoredFiles | undefined): Readable {
+	if (files) files.generated++;
+	const csv = exportFile(job, knobs);
+	if (knobs.gzip === 'none') return csv;
+	// Level 1: this is dev tooling, and a 2,000,000-member export should not wait on compression.
+	const gzip = csv.pipe(createGzip({ level: 1 }));
+	gzip.once('close', () => csv.destroy());
+	return gzip;
+}
+
+/** Generates the file of the cohort as it is now and stores it, so that the next exports download it as bytes. */
+export async function storeExportFile(job: ExportJob, knobs: AmplitudeKnobs, files: StoredFiles): Promise<void> {
+	const key = storedFileKey(job, exportedProperties(job), knobs.propertyHeaderStyle, knobs.gzip);
+	if (key !== undefined && files.get(key) === undefined) files.store(key, await wholeBody(generatedBody(job, knobs, files)));
 }
 
 /** The fault this download gets, counted against its knob's "next N" budget. */
@@ -76,12 +102,9 @@ function bytesAtPercent(total: number, percent: number): number {
 	return Math.max(0, Math.min(total, Math.round((total * Math.max(0, Math.min(100, percent))) / 100)));
 }
 
-export function sendDownload(res: http.ServerResponse, job: ExportJob, { knobs, contentType, extraHeaders = {} }: DownloadOptions): void {
+export function sendDownload(res: http.ServerResponse, job: ExportJob, { knobs, contentType, extraHeaders = {}, files }: DownloadOptions): void {
 	const gzipped = knobs.gzip !== 'none';
 	const fault = takeFault(knobs);
-	const csv = exportFile(job, knobs);
-	// Level 1: this is dev tooling, and a 2,000,000-member export should not wait on compression.
-	const body: Readable = gzipped ? csv.pipe(createGzip({ level: 1 })) : csv;
 	const headers: http.OutgoingHttpHeaders = {
 		'content-type': contentType,
 		...(knobs.gzip === 'header' ? { 'content-encoding': 'gzip' } : {}),
@@ -92,9 +115,14 @@ export function sendDownload(res: http.ServerResponse, job: ExportJob, { knobs, 
 	if (knobs.downloadFraming === 'close') res.useChunkedEncodingByDefault = false;
 
 	if (fault.kind === 'cut' && fault.atLineEnd) {
-		void sendShortFile(res, csv, gzipped, headers, fault.percent, knobs.downloadFraming === 'content-length');
+		void sendShortFile(res, exportFile(job, knobs), gzipped, headers, fault.percent, knobs.downloadFraming === 'content-length');
 		return;
 	}
+	const key = files && storedFileKey(job, exportedProperties(job), knobs.propertyHeaderStyle, knobs.gzip);
+	const stored = files?.get(key);
+	const body: Readable = stored ? Readable.from(pieces(stored)) : generatedBody(job, knobs, files);
+	// Kept while generating, to be stored once the whole file has gone out.
+	const generated: Buffer[] | undefined = files && key !== undefined && !stored && fault.kind === 'none' ? [] : undefined;
 	if (fault.kind === 'cut' || fault.kind === 'stall' || knobs.downloadFraming === 'content-length') {
 		void sendMeasured(res, body, headers, fault, knobs.downloadFraming === 'content-length');
 		return;
@@ -105,10 +133,7 @@ export function sendDownload(res: http.ServerResponse, job: ExportJob, { knobs, 
 	let sent = 0;
 	// Set once the body has ended or been cut: chunks already in flight must not be written after that.
 	let finished = false;
-	const stop = () => {
-		csv.destroy();
-		body.destroy();
-	};
+	const stop = () => body.destroy();
 	res.once('close', stop);
 	body.on('error', () => res.destroy());
 	body.on('data', (chunk: Buffer) => {
@@ -121,6 +146,7 @@ export function sendDownload(res: http.ServerResponse, job: ExportJob, { knobs, 
 			return;
 		}
 		sent += chunk.length;
+		generated?.push(chunk);
 		if (!res.write(chunk)) {
 			body.pause();
 			res.once('drain', () => body.resume());
@@ -129,6 +155,7 @@ export function sendDownload(res: http.ServerResponse, job: ExportJob, { knobs, 
 	body.on('end', () => {
 		if (finished) return;
 		finished = true;
+		if (generated) files!.store(key, Buffer.concat(generated));
 		res.end();
 	});
 }

@@ -73,7 +73,7 @@ export function downloadExport(context: SandboxContext): AppHandler {
 			return;
 		}
 		if (job.snapshot.size <= context.knobs.directDownloadMaxMembers) {
-			sendDownload(res, job, { knobs: context.knobs, contentType: 'text/csv; charset=utf-8' });
+			sendDownload(res, job, { knobs: context.knobs, contentType: 'text/csv; charset=utf-8', files: context.files });
 			return;
 		}
 		const expired = context.knobs.expireNextS3Links > 0;

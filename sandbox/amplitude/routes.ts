@@ -25,6 +25,7 @@ function s3Object(context: SandboxContext) {
 		if (!job) return sendXml(res, 404, s3ErrorXml('NoSuchKey', 'The specified key does not exist.'));
 		sendDownload(res, job, {
 			knobs: context.knobs,
+			files: context.files,
 			contentType: 'binary/octet-stream',
 			extraHeaders: { server: 'AmazonS3', etag: `"${job.requestId}"`, 'x-amz-request-id': job.requestId.toUpperCase() },
 		});
