@@ -126,6 +126,61 @@ describe('MemberCollector.addLines', () => {
 		expect(actual.counts).toEqual(expected.counts);
 		expect(actual.invalidSamples).toEqual(expected.invalidSamples);
 	});
+
+	/** Ids that are their own bytes (taken as the store's bytes), with repeats and UTF-8 inside, one per line. */
+	const plainIds = Array.from({ length: 30_000 }, (_unused, n) => (n % 5 === 0 ? `user-${n % 101}` : n % 7 === 0 ? `u-é-ß-${n}` : `user-${n}`));
+	const plainText = `${plainIds.join('\n')}\n`;
+	// One line each that the store cannot take as it stands: the text is then read line by line.
+	const spoilers = {
+		'an empty line': '',
+		'a leading space': ' user-x',
+		'a trailing tab': 'user-x\t',
+		'a quote': 'user-"x"',
+		'a backslash': 'user\\x',
+		'a control character': 'user\u0001x',
+		'a non-ASCII first character': 'é-user',
+		'a line too long': 'x'.repeat(21),
+	};
+
+	it('takes a text of ids as they stand as its own bytes: the same ids, counts and order as line by line', () => {
+		const actual = viaLines(plainText, 20);
+		const expected = lineByLine(plainText, 20);
+		expect(idsOf(actual.ids)).toEqual(idsOf(expected.ids));
+		expect(actual.counts).toEqual(expected.counts);
+		expect(actual.counts.duplicates).toBeGreaterThan(0);
+		// Long lines first, then short ones: more lines than its first 64 KB let it expect.
+		const unevenText = `${Array.from({ length: 5000 }, (_unused, n) => `long-id-${n}`.padEnd(20, 'x')).join('\n')}\n${Array.from({ length: 60_000 }, (_unused, n) => `s${n % 50_000}`).join('\n')}\n`;
+		const uneven = viaLines(unevenText, 20);
+		expect(idsOf(uneven.ids)).toEqual(idsOf(lineByLine(unevenText, 20).ids));
+		expect(uneven.counts).toEqual(lineByLine(unevenText, 20).counts);
+	});
+
+	/** The ids as a write's JSON body holds them, read back. */
+	const inJson = (list: Parameters<typeof jsonElementsOf>[0]) =>
+		JSON.parse(jsonElementsOf(list, { open: Buffer.from('['), prefix: Buffer.from('"'), suffix: Buffer.from('"'), close: Buffer.from(']') })!.toString()) as string[];
+
+	it.each(Object.entries(spoilers))('reads a text with %s, first or last, as add reads each line', (_name, line) => {
+		for (const text of [`${line}\n${plainText}`, `${plainText}${line}\n`]) {
+			const actual = viaLines(text, 20);
+			const expected = lineByLine(text, 20);
+			expect(idsOf(actual.ids)).toEqual(idsOf(expected.ids));
+			expect(inJson(actual.ids)).toEqual(idsOf(expected.ids));
+			expect(actual.counts).toEqual(expected.counts);
+			expect(actual.invalidSamples).toEqual(expected.invalidSamples);
+		}
+	});
+
+	it('keeps adding after a text it took as its own bytes: another text, single ids, repeats across them', () => {
+		const collector = new MemberCollector(20);
+		collector.addLines(plainText, { itemIndex: 0 });
+		collector.addLines('user-1\nnew-1\nu-é-ß-7\n', { itemIndex: 1 });
+		collector.add('new-2');
+		collector.add('user-3');
+		const actual = collector.finish();
+		const expected = lineByLine(`${plainText}user-1\nnew-1\nu-é-ß-7\nnew-2\nuser-3\n`, 20);
+		expect(idsOf(actual.ids)).toEqual(idsOf(expected.ids));
+		expect(actual.counts).toEqual(expected.counts);
+	});
 });
 
 describe('MemberCollector.addUtf8', () => {

@@ -91,6 +91,12 @@ export class MemberCollector {
 			return;
 		}
 		const bytes = Buffer.from(text, 'utf8');
+		// The usual text (Amplitude's compact output): its bytes become the store's, with no copy.
+		const adopted = this.seen.adoptLines(bytes, this.maxIdLength);
+		if (adopted !== undefined) {
+			this.counts.received += adopted;
+			return;
+		}
 		this.seen.reserveFor(countLines(bytes), bytes.length);
 		forEachLine(bytes, (start, end, plainHash) => this.addLine(bytes, start, end, plainHash, origin));
 	}

@@ -35,6 +35,28 @@ export function hashBytes(bytes: Uint8Array, start: number, end: number): number
 	return finish(hash);
 }
 
+/** 1 for the bytes an id cannot hold as it stands in JSON: below 0x20, quote, backslash. */
+const NOT_PLAIN = new Uint8Array(256).map((_unused, byte) => (byte < 0x20 || byte === QUOTE || byte === BACKSLASH ? 1 : 0));
+
+function isPrintableAscii(byte: number): boolean {
+	return byte > 0x20 && byte < 0x7f;
+}
+
+/** The lines of `bytes` as their first 64 KB suggest, plus a tenth: the arrays for them are made once. */
+function estimatedLines(bytes: Uint8Array): number {
+	const sample = Math.min(bytes.length, 1 << 16);
+	let lines = 1;
+	for (let at = bytes.indexOf(NEWLINE); at !== -1 && at < sample; at = bytes.indexOf(NEWLINE, at + 1)) lines++;
+	return Math.ceil(((bytes.length / sample) * lines * 11) / 10) + 16;
+}
+
+/** Twice as long, with the first `keep` entries. */
+function grown(array: Int32Array<ArrayBuffer>, keep: number): Int32Array<ArrayBuffer> {
+	const bigger = new Int32Array(array.length * 2);
+	bigger.set(array.subarray(0, keep));
+	return bigger;
+}
+
 function finish(hash: number): number {
 	hash ^= hash >>> 16;
 	hash = Math.imul(hash, 0x85ebca6b);
@@ -120,6 +142,47 @@ export class PackedIds implements IdList {
 		}
 		this.close(at + length, finish(hash), false);
 		return true;
+	}
+
+	/**
+	 * Makes `bytes`, ids one per line each ended by "\n", this empty store's own bytes, with no copy, when
+	 * every line is an id just as it stands: not empty, at most `maxLength` bytes, no byte below 0x20, quote
+	 * or backslash, and printable ASCII first and last (nothing for trim to take away). Returns how many ids
+	 * it took, or undefined, having taken nothing, when one line is not such an id or the store is not empty.
+	 */
+	adoptLines(bytes: Buffer<ArrayBuffer>, maxLength: number): number | undefined {
+		const length = bytes.length;
+		if (this.count > 0 || length === 0 || bytes[length - 1] !== NEWLINE) return undefined;
+		let starts = new Int32Array(estimatedLines(bytes) + 1);
+		let hashes = new Int32Array(starts.length);
+		let count = 0;
+		for (let start = 0; start < length; ) {
+			const end = bytes.indexOf(NEWLINE, start);
+			// An empty line fails here too: its first byte is the line break.
+			if (end - start > maxLength || !isPrintableAscii(bytes[start]) || !isPrintableAscii(bytes[end - 1])) return undefined;
+			let hash = FNV_OFFSET;
+			let notPlain = 0;
+			for (let at = start; at < end; at++) {
+				const byte = bytes[at];
+				notPlain |= NOT_PLAIN[byte];
+				hash = Math.imul(hash ^ byte, FNV_PRIME);
+			}
+			if (notPlain !== 0) return undefined;
+			if (count + 2 > starts.length) {
+				starts = grown(starts, count);
+				hashes = grown(hashes, count);
+			}
+			starts[count] = start;
+			hashes[count++] = finish(hash);
+			start = end + 1;
+		}
+		starts[count] = length;
+		this.bytes = bytes;
+		this.used = length;
+		this.starts = starts;
+		this.hashes = hashes;
+		this.count = count;
+		return count;
 	}
 
 	/** Makes room for `ids` more ids of `bytes` bytes in all, so that appending them grows nothing. */
