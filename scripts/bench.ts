@@ -20,7 +20,9 @@
  * the sandboxes' logs, CPU time, n8n's idle and peak RSS, and what one saved execution adds to n8n's database and
  * binary data folder.
  *
- * Both sandboxes run in this process. Every measurement is a fresh child process, so its peak RSS
+ * Both sandboxes run in this process; each size's export file is stored in the Amplitude sandbox before
+ * the runs, as S3 holds a finished export, so no run's figures include the sandbox generating and gzipping
+ * it on the same cores. Every measurement is a fresh child process, so its peak RSS
  * (VmHWM) is that of "the n8n process" alone (n8n's engine, our nodes, ts-node for their sources),
  * or of the floor alone (plain node, built-ins only). Every run's final audience is checked against the
  * cohort: the two sides do the same work or the benchmark stops.
@@ -150,7 +152,7 @@ async function mainRealN8n(argv: string[], flags: Flags): Promise<void> {
 		`Command: \`${commandLine(argv)}\``,
 		'',
 		`n8n ${n8nVersion} (\`n8n start\`, SQLite, default execution saving and binary data mode) on Node ${nodeVersion}, ` +
-			`${new Date().toISOString().slice(0, 10)}; ${cpus().length} cores, shared with the sandboxes (in the bench's own process). ` +
+			`${new Date().toISOString().slice(0, 10)}; ${cpus().length} cores, shared with the sandboxes (in the bench's own process; the export file stored beforehand, as S3 holds a finished export). ` +
 			'Schedule Trigger → Get cohort → Batch Profile Upsert (Replace), published once n8n is idle; one production execution per ' +
 			'case, each in a fresh n8n. Sync s: first Amplitude request to the end of the last Batch write, from the sandboxes\' logs ' +
 			'(the same for the floor, plain Node on n8n\'s Node, run before each n8n run and after the last; its peak RSS in brackets); ' +
