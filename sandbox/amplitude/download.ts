@@ -1,7 +1,8 @@
 /**
- * Streams an export file (direct from /file or from the S3 path): CSV generated row by row from
- * the snapshot, gzip per knob, written only as fast as the client reads, and optionally cut short
- * by destroying the socket to model a connection reset.
+ * Streams an export file (direct from /file or from the S3 path): the stored bytes of the same file if
+ * an earlier download made them (see stored-files.ts), else CSV generated row by row from the snapshot,
+ * gzip per knob; written only as fast as the client reads, and optionally cut short by destroying the
+ * socket to model a connection reset.
  */
 import type http from 'node:http';
 import { Readable } from 'node:stream';
